@@ -1,0 +1,3 @@
+"""rs-harness: conformance and load test harness for the BeyondTrust Remote Support appliance APIs."""
+
+__version__ = "0.1.0"

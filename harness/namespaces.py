@@ -1,0 +1,71 @@
+"""The XML namespaces of the Remote Support API family, and the verdict on the one a response declares.
+
+A response in the namespace its API version documents is ok; one in another namespace of the known family
+(seen on real appliances or printed in a guide) is a WARN; no namespace or an unknown one is a FAIL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+API_VERSIONS = ("1.21.1", "1.7.0")
+KINDS = ("command", "reporting")
+
+# What each guide documents (21.3 guide: "Command API: https://www.beyondtrust.com/namespaces/API/command";
+# 12.1 guide: `<session_summary_list xmlns="http://www.networkstreaming.com/namespaces/API">`).
+DOCUMENTED: dict[tuple[str, str], str] = {
+    ("1.21.1", "command"): "https://www.beyondtrust.com/namespaces/API/command",
+    ("1.21.1", "reporting"): "https://www.beyondtrust.com/namespaces/API/reporting",
+    ("1.7.0", "command"): "http://www.networkstreaming.com/namespaces/API",
+    ("1.7.0", "reporting"): "http://www.networkstreaming.com/namespaces/API",
+}
+
+# The known family: namespace -> (the kinds it is used for, where it was seen).
+KNOWN_FAMILY: dict[str, tuple[tuple[str, ...], str]] = {
+    "http://www.networkstreaming.com/namespaces/API": (KINDS, "legacy Bomgar (API 1.5 to 1.7)"),
+    "http://www.bomgar.com/namespaces/API/command": (("command",), "Bomgar-era Remote Support cloud"),
+    "http://www.bomgar.com/namespaces/API/reporting": (("reporting",), "Bomgar-era Remote Support cloud"),
+    "https://www.beyondtrust.com/namespaces/API/command": (("command",), "BeyondTrust RS 21.3 guide"),
+    "https://www.beyondtrust.com/namespaces/API/reporting": (("reporting",), "BeyondTrust RS 21.3 guide"),
+    "https://support.example.com/namespaces/API/command": (("command",), "misprint in the RS 21.3 guide"),
+    # The 21.3 guide prints this one on a reporting root (PresentationSessionListing).
+    "http://support.example.com/namespaces/API/command": (KINDS, "misprint in the RS 21.3 guide"),
+    "http://www.beyondtrust.com/sra/namespaces/API/reporting": (("reporting",), "BeyondTrust PRA (sibling product)"),
+}
+
+Status = Literal["ok", "WARN", "FAIL"]
+
+
+@dataclass(frozen=True)
+class NamespaceVerdict:
+    status: Status
+    found: str | None
+    expected: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "found": self.found, "expected": self.expected, "reason": self.reason}
+
+
+def kinds_of(namespace: str | None) -> tuple[str, ...]:
+    """The kinds of response (command, reporting) a namespace of the family is used for; () if unknown."""
+    if namespace is None:
+        return ()
+    return KNOWN_FAMILY.get(namespace, ((), ""))[0]
+
+
+def judge(found: str | None, kind: str, api_version: str, expected: str | None = None) -> NamespaceVerdict:
+    """Judge the namespace of a `kind` response; `expected` overrides the one the API version documents."""
+    want = expected or DOCUMENTED[(api_version, kind)]
+    basis = "given with --namespace" if expected else f"documented for API {api_version} {kind} responses"
+    if found == want:
+        return NamespaceVerdict("ok", found, want, f"the namespace {basis}")
+    if found is None:
+        return NamespaceVerdict("FAIL", None, want, f"no namespace; expected {want} ({basis})")
+    if found in KNOWN_FAMILY:
+        seen = KNOWN_FAMILY[found][1]
+        return NamespaceVerdict(
+            "WARN", found, want, f"known variant ({seen}), not the namespace {basis} ({want})"
+        )
+    return NamespaceVerdict("FAIL", found, want, f"unknown namespace; expected {want} ({basis})")

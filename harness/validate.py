@@ -1,0 +1,255 @@
+"""Validation of API responses against the reference schemas.
+
+A streaming pass (lxml iterparse with the schema, elements cleared as they go) decides validity in flat
+memory whatever the size; only when it fails does a second pass (xmlschema) list every error with its path
+and line. The root element tells which response a document is, and the namespace gets its own verdict.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO, Literal
+
+from lxml import etree
+
+from harness import schemas
+from harness.namespaces import KINDS, NamespaceVerdict, judge, kinds_of
+from harness.xmlsafe import GuardedReader, InputRejected, Limits, open_source, parser_options
+
+# Below this size the error listing parses a whole tree (exact paths and lines); above, it streams.
+TREE_MAX = 16 << 20
+MAX_ERRORS = 200
+
+_SCHEMA_VALIDITY_CODES = frozenset(
+    getattr(etree.ErrorTypes, name) for name in dir(etree.ErrorTypes) if name.startswith("SCHEMAV_")
+)
+
+Status = Literal["valid", "invalid", "unusable"]
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    path: str | None
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.path or '/'}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+
+@dataclass
+class Result:
+    source: str
+    status: Status
+    api_version: str
+    kind: str | None = None
+    root: str | None = None
+    namespace: NamespaceVerdict | None = None
+    errors: list[SchemaError] = field(default_factory=list)
+    reason: str | None = None
+    more_errors: bool = False
+
+    @property
+    def warnings(self) -> list[str]:
+        if self.namespace is not None and self.namespace.status == "WARN":
+            return [f"namespace {self.namespace.found}: {self.namespace.reason}"]
+        return []
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "api_version": self.api_version,
+            "kind": self.kind,
+            "root": self.root,
+            "namespace": self.namespace.to_json() if self.namespace else None,
+            "errors": [e.to_json() for e in self.errors],
+            "more_errors": self.more_errors,
+            "warnings": self.warnings,
+            "reason": self.reason,
+        }
+
+
+class NotWellFormed(Exception):
+    """The document is not well-formed XML, or breaks a parser safety limit."""
+
+
+def _reason(exc: etree.XMLSyntaxError) -> str:
+    msg = str(exc.msg or exc)
+    if "XML_PARSE_HUGE" in msg:  # libxml2's own limits, on because huge_tree is never set
+        msg = re.sub(r",?\s*(use|try) XML_PARSE_HUGE( option)?", "", msg)
+        return f"hostile construct: exceeds a parser safety limit ({msg})"
+    return f"not well-formed XML: {msg}"
+
+
+def _is_validity_error(exc: etree.XMLSyntaxError) -> bool:
+    return exc.code in _SCHEMA_VALIDITY_CODES
+
+
+def _drain(fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema | None) -> None:
+    """Parse the whole document streaming, clearing elements as they end; raise on any error.
+
+    A document whose root never closes is reported too: a validating iterparse does not always notice.
+    """
+    fp.seek(start)
+    closed = False
+    events = etree.iterparse(GuardedReader(fp, limits), events=("end",), schema=schema, **parser_options())
+    for _, elem in events:
+        parent = elem.getparent()
+        if parent is None:
+            closed = True
+            continue
+        elem.clear()
+        while elem.getprevious() is not None:
+            del parent[0]
+    if not closed:
+        raise NotWellFormed("not well-formed XML: the document ends before its root element closes")
+
+
+def _diagnose(fp: BinaryIO, start: int, limits: Limits, fallback: str) -> str:
+    """The precise well-formedness error, from a parse without the schema."""
+    try:
+        _drain(fp, start, limits, None)
+    except etree.XMLSyntaxError as exc:
+        return _reason(exc)
+    except NotWellFormed as exc:
+        return str(exc)
+    return fallback
+
+
+def _stream_valid(fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema) -> str | None:
+    """None if valid, else libxml2's first validity error; raise NotWellFormed if not well-formed."""
+    try:
+        _drain(fp, start, limits, schema)
+    except etree.XMLSyntaxError as exc:
+        if _is_validity_error(exc):
+            return str(exc.msg)
+        raise NotWellFormed(_diagnose(fp, start, limits, _reason(exc))) from None
+    except NotWellFormed as exc:
+        raise NotWellFormed(_diagnose(fp, start, limits, str(exc))) from None
+    return None
+
+
+def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[etree.QName, int]:
+    fp.seek(start)
+    try:
+        _, elem = next(etree.iterparse(GuardedReader(fp, limits), events=("start",), **parser_options()))
+    except StopIteration:
+        raise NotWellFormed("not XML: empty document") from None
+    except etree.XMLSyntaxError as exc:
+        raise NotWellFormed(_reason(exc).replace("not well-formed XML", "not XML")) from None
+    return etree.QName(elem), elem.sourceline
+
+
+def _list_errors(
+    fp: BinaryIO, start: int, limits: Limits, api_version: str, kind: str, ns: str | None, max_errors: int
+) -> tuple[list[SchemaError], bool]:
+    """Every validity error (up to max_errors) with path and line, from xmlschema."""
+    import xmlschema
+
+    fp.seek(0, 2)
+    size = fp.tell() - start
+    fp.seek(start)
+    reader = GuardedReader(fp, limits)
+    try:
+        if size <= TREE_MAX:
+            source = etree.parse(reader, etree.XMLParser(**parser_options()))
+        else:
+            lxml_iterparse = functools.partial(etree.iterparse, **parser_options())
+            source = xmlschema.XMLResource(reader, lazy=True, iterparse=lxml_iterparse)
+        errors: list[SchemaError] = []
+        for err in schemas.xmlschema_schema(api_version, kind, ns).iter_errors(source):
+            if len(errors) == max_errors:
+                return errors, True
+            errors.append(SchemaError(err.path, err.sourceline, err.reason or err.message))
+    except etree.XMLSyntaxError as exc:
+        raise NotWellFormed(_reason(exc)) from None
+    return errors, False
+
+
+def _check_well_formed(fp: BinaryIO, start: int, limits: Limits) -> None:
+    """For a document no schema checks: it may still be broken or hostile, which matters more."""
+    try:
+        _drain(fp, start, limits, None)
+    except etree.XMLSyntaxError as exc:
+        raise NotWellFormed(_reason(exc)) from None
+
+
+def validate(
+    fp: BinaryIO,
+    *,
+    source: str = "<stream>",
+    kind: str = "auto",
+    api_version: str = "1.21.1",
+    namespace: str | None = None,
+    limits: Limits = Limits(),
+    max_errors: int = MAX_ERRORS,
+) -> Result:
+    """Validate one document read from a seekable binary stream."""
+    result = Result(source, "unusable", api_version)
+    start = fp.tell()
+    try:
+        qname, root_line = _peek_root(fp, start, limits)
+        result.root = qname.localname
+        found_ns = qname.namespace
+        if kind == "auto":
+            candidates = list(schemas.kinds_for_root(api_version, qname.localname))
+            # An <error> root is in both schemas: the namespace says which one first.
+            candidates.sort(key=lambda k: k not in kinds_of(found_ns))
+        else:
+            candidates = [kind]
+        if not candidates:
+            _check_well_formed(fp, start, limits)
+            result.status = "invalid"
+            message = f"not a response root of the API {api_version} command or reporting schema"
+            result.errors = [SchemaError(f"/{qname.localname}", root_line, message)]
+            return result
+
+        chosen, first_error = candidates[0], None
+        for candidate in candidates:
+            try:
+                schema = schemas.lxml_schema(api_version, candidate, found_ns)
+            except etree.XMLSyntaxError:  # libxml2 accepts some non-URIs as xmlns but not in a schema
+                _check_well_formed(fp, start, limits)
+                first_error = "structure not checked: the namespace is not a valid URI"
+                break
+            first_error = _stream_valid(fp, start, limits, schema)
+            if first_error is None:
+                chosen = candidate
+                break
+        result.kind = chosen
+        result.namespace = judge(found_ns, chosen, api_version, namespace)
+        if result.namespace.status == "FAIL":
+            message = f"namespace: {result.namespace.reason}"
+            result.errors.append(SchemaError(f"/{qname.localname}", root_line, message))
+        if first_error is not None:
+            listed: list[SchemaError] = []
+            if not first_error.startswith("structure not checked"):
+                listed, result.more_errors = _list_errors(
+                    fp, start, limits, api_version, chosen, found_ns, max_errors
+                )
+            result.errors += listed or [SchemaError(None, None, first_error)]
+        result.status = "invalid" if result.errors else "valid"
+    except (InputRejected, NotWellFormed) as exc:
+        result.status = "unusable"
+        result.reason = str(exc)
+    return result
+
+
+def validate_file(name: str, **options) -> Result:
+    """Validate a file, or `-` for standard input."""
+    try:
+        fp = open_source(name)
+    except InputRejected as exc:
+        return Result(name, "unusable", options.get("api_version", "1.21.1"), reason=str(exc))
+    with fp:
+        return validate(fp, source=name, **options)
+
+
+__all__ = ["KINDS", "Result", "SchemaError", "validate", "validate_file"]

@@ -1,0 +1,25 @@
+"""Shared helpers for the harness's own tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from harness import schemas
+
+TESTS = Path(__file__).resolve().parent
+CORPUS = TESTS / "corpus"
+EXPECT = re.compile(r"<!--\s*expect-error:\s*(.*?)\s*-->", re.S)
+
+
+def examples(api_version: str, kind: str) -> list[Path]:
+    """The bundled valid example responses (they ship with the schemas)."""
+    return sorted((schemas.schema_dir() / "examples" / api_version / kind).glob("*.xml"))
+
+
+def invalid_corpus(api_version: str, kind: str) -> list[Path]:
+    return sorted((CORPUS / api_version / kind).glob("*.xml"))
+
+
+def expected_errors(path: Path) -> list[str]:
+    return EXPECT.findall(path.read_text(encoding="utf-8"))
