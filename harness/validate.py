@@ -80,8 +80,17 @@ class NotWellFormed(Exception):
     """The document is not well-formed XML, or breaks a parser safety limit."""
 
 
+MESSAGE_MAX = 400
+
+
+def one_line(text: str, limit: int = MESSAGE_MAX) -> str:
+    """Messages quote the document under test: keep each on one line and of bounded length."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _reason(exc: etree.XMLSyntaxError) -> str:
-    msg = str(exc.msg or exc)
+    msg = " ".join(str(exc.msg or exc).split())
     if "XML_PARSE_HUGE" in msg:  # libxml2's own limits, on because huge_tree is never set
         msg = re.sub(r",?\s*(use|try) XML_PARSE_HUGE( option)?", "", msg)
         return f"hostile construct: exceeds a parser safety limit ({msg})"
@@ -112,12 +121,18 @@ def _drain(fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema | N
         raise NotWellFormed("not well-formed XML: the document ends before its root element closes")
 
 
-def _diagnose(fp: BinaryIO, start: int, limits: Limits, fallback: str) -> str:
-    """The precise well-formedness error, from a parse without the schema."""
+def _check_well_formed(fp: BinaryIO, start: int, limits: Limits) -> None:
+    """Parse without a schema: for a document no schema checks, and for libxml2's precise message."""
     try:
         _drain(fp, start, limits, None)
     except etree.XMLSyntaxError as exc:
-        return _reason(exc)
+        raise NotWellFormed(_reason(exc)) from None
+
+
+def _diagnose(fp: BinaryIO, start: int, limits: Limits, fallback: str) -> str:
+    """The precise well-formedness error; a validating parse sometimes reports a vaguer one."""
+    try:
+        _check_well_formed(fp, start, limits)
     except NotWellFormed as exc:
         return str(exc)
     return fallback
@@ -129,7 +144,7 @@ def _stream_valid(fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSch
         _drain(fp, start, limits, schema)
     except etree.XMLSyntaxError as exc:
         if _is_validity_error(exc):
-            return str(exc.msg)
+            return one_line(str(exc.msg))
         raise NotWellFormed(_diagnose(fp, start, limits, _reason(exc))) from None
     except NotWellFormed as exc:
         raise NotWellFormed(_diagnose(fp, start, limits, str(exc))) from None
@@ -167,18 +182,11 @@ def _list_errors(
         for err in schemas.xmlschema_schema(api_version, kind, ns).iter_errors(source):
             if len(errors) == max_errors:
                 return errors, True
-            errors.append(SchemaError(err.path, err.sourceline, err.reason or err.message))
+            message = one_line(err.reason or err.message)
+            errors.append(SchemaError(err.path and one_line(err.path), err.sourceline, message))
     except etree.XMLSyntaxError as exc:
         raise NotWellFormed(_reason(exc)) from None
     return errors, False
-
-
-def _check_well_formed(fp: BinaryIO, start: int, limits: Limits) -> None:
-    """For a document no schema checks: it may still be broken or hostile, which matters more."""
-    try:
-        _drain(fp, start, limits, None)
-    except etree.XMLSyntaxError as exc:
-        raise NotWellFormed(_reason(exc)) from None
 
 
 def validate(
@@ -238,7 +246,7 @@ def validate(
         result.status = "invalid" if result.errors else "valid"
     except (InputRejected, NotWellFormed) as exc:
         result.status = "unusable"
-        result.reason = str(exc)
+        result.reason = one_line(str(exc))
     return result
 
 

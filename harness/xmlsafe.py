@@ -7,6 +7,7 @@ never passing huge_tree, bound nesting depth (256) and a single text node (10 MB
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import sys
@@ -69,18 +70,36 @@ def scan_prolog(head: bytes) -> bool | None:
     return True
 
 
-class GuardedReader:
+class GuardedReader(io.RawIOBase):
     """A file-like reader that enforces the limits and refuses a DTD in the prolog."""
 
     def __init__(self, raw: BinaryIO, limits: Limits):
+        super().__init__()
         self._raw = raw
+        self._start = raw.tell()
         self._limits = limits
         self._count = 0
         self._head = b""
         self._prolog_done = False
         self._deadline = None if limits.max_seconds is None else time.monotonic() + limits.max_seconds
 
-    def read(self, size: int = -1) -> bytes:
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        position = self._raw.seek(offset, whence) - self._start
+        self._count = position  # the size limit is on the document, however often it is re-read
+        return position
+
+    def tell(self) -> int:
+        return self._raw.tell() - self._start
+
+    def read(self, size: int | None = -1) -> bytes:
         chunk = self._raw.read(CHUNK if size is None or size < 0 else size)
         self._count += len(chunk)
         if self._count > self._limits.max_bytes:
@@ -95,9 +114,10 @@ class GuardedReader:
                 raise InputRejected(f"no root element within the first {PROLOG_MAX} bytes")
         return chunk
 
-    @property
-    def bytes_read(self) -> int:
-        return self._count
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def open_source(name: str, stdin: IO[bytes] | None = None) -> BinaryIO:

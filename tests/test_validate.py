@@ -1,0 +1,86 @@
+"""The validator's mechanics: both listing modes, bounds, and no crash on any input."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from conftest import examples, invalid_corpus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness import validate as validation
+from harness.validate import validate
+from harness.xmlsafe import Limits
+
+SESSION = next(p for p in examples("1.21.1", "reporting") if p.name == "SupportSession.xml").read_bytes()
+INVALID = [p for v in ("1.21.1", "1.7.0") for k in ("command", "reporting") for p in invalid_corpus(v, k)]
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
+def test_streamed_error_listing_finds_errors_with_lines(path, monkeypatch) -> None:
+    """Above TREE_MAX the second pass streams (xmlschema lazy mode); it still lists errors with lines."""
+    monkeypatch.setattr(validation, "TREE_MAX", 0)
+    api_version = path.parent.parent.name
+    result = validation.validate_file(str(path), api_version=api_version)
+    assert result.status == "invalid"
+    assert result.errors and all(e.line for e in result.errors)
+
+
+def test_error_list_is_bounded() -> None:
+    bad = SESSION.replace(b"<duration>00:15:02</duration>", b"<duration>15 minutes</duration>")
+    many = bad.replace(b"<session_list", b"<x/><session_list", 0)
+    body = many.split(b"<session ", 1)[1].rsplit(b"</session_list>", 1)[0]
+    doc = many.replace(b"<session " + body, (b"<session " + body) * 30)
+    result = validate(io.BytesIO(doc), max_errors=5)
+    assert result.status == "invalid"
+    assert len(result.errors) == 5 and result.more_errors
+
+
+def test_time_limit() -> None:
+    result = validate(io.BytesIO(SESSION), limits=Limits(max_seconds=0))
+    assert result.status == "unusable"
+    assert "not read within" in result.reason
+
+
+def test_error_root_kind_follows_the_namespace() -> None:
+    doc = b'<error xmlns="https://www.beyondtrust.com/namespaces/API/reporting">No archives found.</error>'
+    assert validate(io.BytesIO(doc)).kind == "reporting"
+    doc = b'<error xmlns="https://www.beyondtrust.com/namespaces/API/command">Invalid action</error>'
+    assert validate(io.BytesIO(doc)).kind == "command"
+
+
+def test_document_after_other_bytes_in_the_stream() -> None:
+    stream = io.BytesIO(b"junk" + SESSION)
+    stream.seek(4)
+    assert validate(stream).status == "valid"
+
+
+def _mutations() -> st.SearchStrategy[bytes]:
+    cut = st.integers(0, len(SESSION)).map(lambda i: SESSION[:i])
+    splice = st.tuples(st.integers(0, len(SESSION)), st.binary(max_size=64)).map(
+        lambda t: SESSION[: t[0]] + t[1] + SESSION[t[0] :]
+    )
+    flip = st.tuples(st.integers(0, len(SESSION) - 1), st.integers(0, 255)).map(
+        lambda t: SESSION[: t[0]] + bytes([t[1]]) + SESSION[t[0] + 1 :]
+    )
+    return st.one_of(st.binary(max_size=512), cut, splice, flip)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutations())
+def test_never_raises_on_any_input(data: bytes) -> None:
+    result = validate(io.BytesIO(data))
+    assert result.status in ("valid", "invalid", "unusable")
+    if result.status == "unusable":
+        assert result.reason and "\n" not in result.reason
+    if result.status == "invalid":
+        assert result.errors
+
+
+def test_messages_quoting_the_document_stay_short_and_on_one_line() -> None:
+    huge = "x\n" * 100_000
+    doc = SESSION.replace(b"<duration>00:15:02</duration>", f"<duration>{huge}</duration>".encode())
+    result = validate(io.BytesIO(doc))
+    assert result.status == "invalid"
+    assert all(len(e.message) <= validation.MESSAGE_MAX and "\n" not in e.message for e in result.errors)
