@@ -57,7 +57,9 @@ def generate(path: Path, size_mb: int) -> int:
     example = schemas.schema_dir() / "examples" / "1.21.1" / "reporting" / "SupportSession.xml"
     root = etree.parse(str(example)).getroot()
     declaration = f' xmlns="{etree.QName(root).namespace}"'.encode()
-    sessions = [etree.tostring(child).replace(declaration, b"", 1) for child in root if child.tag is not etree.Comment]
+    sessions = [
+        etree.tostring(child).replace(declaration, b"", 1) for child in root if child.tag is not etree.Comment
+    ]
     open_tag = etree.tostring(root).split(b">", 1)[0] + b">"
     close_tag = f"</{etree.QName(root).localname}>".encode()
     written, n = 0, 0
@@ -79,7 +81,9 @@ def measure(code: str, path: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size-mb", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each; the fastest counts")
     parser.add_argument("--keep", type=Path, help="write the report here and keep it")
@@ -99,9 +103,13 @@ def main() -> None:
         plain_mbs = mb / best_plain["seconds"]
         valid_mbs = mb / best_valid["seconds"]
         peak_mb = max(r["rss_kb"] for r in valid) / 1024
-        print(f"plain iterparse: {plain_mbs:.1f} MB/s ({best_plain['seconds']:.2f} s, "
-              f"peak RSS {best_plain['rss_kb'] / 1024:.1f} MB)")
-        print(f"validate:        {valid_mbs:.1f} MB/s ({best_valid['seconds']:.2f} s, peak RSS {peak_mb:.1f} MB)")
+        print(
+            f"plain iterparse: {plain_mbs:.1f} MB/s ({best_plain['seconds']:.2f} s, "
+            f"peak RSS {best_plain['rss_kb'] / 1024:.1f} MB)"
+        )
+        print(
+            f"validate:        {valid_mbs:.1f} MB/s ({best_valid['seconds']:.2f} s, peak RSS {peak_mb:.1f} MB)"
+        )
         if not args.keep:
             os.unlink(path)
     print(f"throughput_ratio={valid_mbs / plain_mbs:.2f} peak_rss_mb={peak_mb:.0f}")

@@ -67,8 +67,9 @@ def main() -> None:
 @click.option("--namespace", help="The namespace to expect instead of the one the API version documents.")
 @click.option("--max-size", default="16G", show_default=True, help="Refuse documents larger than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def validate(files: tuple[str, ...], kind: str, api_version: str, namespace: str | None, max_size: str,
-             as_json: bool) -> None:
+def validate(
+    files: tuple[str, ...], kind: str, api_version: str, namespace: str | None, max_size: str, as_json: bool
+) -> None:
     """Validate API responses (files, or - for standard input) against the reference schemas.
 
     Exit 0 when all are valid, 1 when any is invalid, 2 when any cannot be used (unreadable, not XML,
@@ -86,6 +87,74 @@ def validate(files: tuple[str, ...], kind: str, api_version: str, namespace: str
         for r in results:
             _print_result(r)
     sys.exit(code)
+
+
+@main.group()
+def brcs() -> None:
+    """BRCS client-script files (Representative Console Scripting and Client Scripting API)."""
+
+
+@brcs.command("lint")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--api-version",
+    default="1.21.1",
+    show_default=True,
+    help="The appliance's API version: it decides which actions are documented.",
+)
+@click.option(
+    "--company-site", help="The site's company name, to check file names (*.brcs-<companySiteName>)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def brcs_lint(files: tuple[str, ...], api_version: str, company_site: str | None, as_json: bool) -> None:
+    """Check BRCS files (or - for standard input) against the guide's grammar, actions and parameters.
+
+    Exit 0 when no MUST rule is broken (SHOULD rules are warnings), 1 when any is, 2 when a file cannot be
+    used (unreadable, or over the size bound).
+    """
+    from harness import brcs as brcs_module
+    from harness.catalogue.brcs import version_tuple
+
+    try:
+        version_tuple(api_version)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--api-version") from None
+    results = [_lint_one(brcs_module, name, api_version, company_site) for name in files]
+    code = _exit_code([r["status"] for r in results])
+    if as_json:
+        click.echo(json.dumps({"results": results, "exit_code": code}, indent=2))
+    else:
+        for r in results:
+            click.echo(f"{r['source']}: {r['status']}" + (f": {r['reason']}" if r["reason"] else ""))
+            for issue in r["issues"]:
+                where = f"line {issue['line']}: " if issue["line"] else ""
+                click.echo(f"  {issue['level']} {where}{issue['rule']} {issue['message']}")
+    sys.exit(code)
+
+
+def _lint_one(brcs_module, name: str, api_version: str, company_site: str | None) -> dict:
+    result: dict = {"source": name, "status": "unusable", "reason": None, "issues": []}
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(brcs_module.MAX_BYTES + 1)
+        else:
+            with open(name, "rb") as f:
+                data = f.read(brcs_module.MAX_BYTES + 1)
+    except OSError as exc:
+        result["reason"] = f"cannot read: {exc.strerror or exc}"
+        return result
+    filename = None if name == "-" else name
+    issues = brcs_module.lint(data, api_version=api_version, filename=filename, company_site=company_site)
+    levels = [brcs_module.RULE_BY_ID[i.rule].level for i in issues]
+    result["issues"] = [
+        {"line": i.line, "rule": i.rule, "level": level, "message": i.message}
+        for i, level in zip(issues, levels)
+    ]
+    if len(data) > brcs_module.MAX_BYTES:
+        result["reason"] = f"larger than the limit of {brcs_module.MAX_BYTES} bytes"
+    else:
+        result["status"] = "invalid" if "MUST" in levels else "valid"
+    return result
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ KNOWN_FAMILY: dict[str, tuple[tuple[str, ...], str]] = {
     "https://support.example.com/namespaces/API/command": (("command",), "misprint in the RS 21.3 guide"),
     # The 21.3 guide prints this one on a reporting root (PresentationSessionListing).
     "http://support.example.com/namespaces/API/command": (KINDS, "misprint in the RS 21.3 guide"),
-    "http://www.beyondtrust.com/sra/namespaces/API/reporting": (("reporting",), "BeyondTrust PRA (sibling product)"),
+    "http://www.beyondtrust.com/sra/namespaces/API/reporting": (
+        ("reporting",),
+        "BeyondTrust PRA (sibling product)",
+    ),
 }
 
 Status = Literal["ok", "WARN", "FAIL"]

@@ -21,6 +21,7 @@ from harness.xmlsafe import GuardedReader, InputRejected, Limits, open_source, p
 # Below this size the error listing parses a whole tree (exact paths and lines); above, it streams.
 TREE_MAX = 16 << 20
 MAX_ERRORS = 200
+DEFAULT_LIMITS = Limits()
 
 _SCHEMA_VALIDITY_CODES = frozenset(
     getattr(etree.ErrorTypes, name) for name in dir(etree.ErrorTypes) if name.startswith("SCHEMAV_")
@@ -196,7 +197,7 @@ def validate(
     kind: str = "auto",
     api_version: str = "1.21.1",
     namespace: str | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     max_errors: int = MAX_ERRORS,
 ) -> Result:
     """Validate one document read from a seekable binary stream."""

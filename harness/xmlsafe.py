@@ -39,7 +39,7 @@ def parser_options() -> dict:
     return {"no_network": True, "load_dtd": False, "dtd_validation": False, "huge_tree": False}
 
 
-_MISC = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+_MISC = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 
 
 def _prolog_codec(head: bytes) -> str:
@@ -123,7 +123,7 @@ class GuardedReader(io.RawIOBase):
 def open_source(name: str, stdin: IO[bytes] | None = None) -> BinaryIO:
     """Open a file, or `-` for standard input spooled to a temporary file (validation reads it twice)."""
     if name == "-":
-        spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - the caller closes it
         shutil.copyfileobj(stdin or sys.stdin.buffer, spool, CHUNK)
         spool.seek(0)
         return spool  # type: ignore[return-value]

@@ -9,7 +9,7 @@ from harness import schemas
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "corpus"
-EXPECT = re.compile(r"<!--\s*expect-error:\s*(.*?)\s*-->", re.S)
+EXPECT = re.compile(r"<!--\s*expect-error:\s*(.*?)\s*-->", re.DOTALL)
 
 
 def examples(api_version: str, kind: str) -> list[Path]:

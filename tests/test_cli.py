@@ -79,5 +79,49 @@ def test_bad_size_option() -> None:
 
 def test_console_script_is_installed() -> None:
     exe = Path(sys.executable).with_name("rs-harness")
-    proc = subprocess.run([str(exe), "validate", str(GOOD[0])], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(exe), "validate", str(GOOD[0])], capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+GOOD_BRCS = b"BRCS1.0\r\naction=push_and_start_local&hostname=ws01.example.com"
+BAD_BRCS = b"BRCS1.0\naction=start_rdp_session&quality=best\naction=bogus"
+
+
+def test_brcs_lint_exit_codes(tmp_path: Path) -> None:
+    good = tmp_path / "good.brcs-acme"
+    good.write_bytes(GOOD_BRCS)
+    bad = tmp_path / "bad.brcs-acme"
+    bad.write_bytes(BAD_BRCS)
+    result = run("brcs", "lint", str(good))
+    assert result.exit_code == 0, result.output
+    result = run("brcs", "lint", str(good), str(bad))
+    assert result.exit_code == 1
+    assert "BRCS-020" in result.output and "BRCS-023" in result.output and "BRCS-025" in result.output
+    assert run("brcs", "lint", str(good), str(tmp_path / "missing")).exit_code == 2
+    huge = tmp_path / "huge.brcs-acme"
+    huge.write_bytes(GOOD_BRCS + b"&session.custom.x=" + b"a" * (2 << 20))
+    result = run("brcs", "lint", str(huge))
+    assert result.exit_code == 2 and "larger than the limit" in result.output
+
+
+def test_brcs_lint_should_rules_warn_only(tmp_path: Path) -> None:
+    path = tmp_path / "script.txt"  # not named *.brcs-<companySiteName>: a SHOULD rule
+    path.write_bytes(GOOD_BRCS)
+    result = run("brcs", "lint", str(path))
+    assert result.exit_code == 0 and "SHOULD" in result.output and "BRCS-040" in result.output
+
+
+def test_brcs_lint_json_and_stdin() -> None:
+    result = run("brcs", "lint", "--json", "-", input=BAD_BRCS)
+    data = json.loads(result.output)
+    assert data["exit_code"] == result.exit_code == 1
+    (only,) = data["results"]
+    assert only["status"] == "invalid"
+    assert {i["rule"] for i in only["issues"]} >= {"BRCS-020", "BRCS-023", "BRCS-025"}
+
+
+def test_brcs_lint_rejects_a_bad_api_version() -> None:
+    result = run("brcs", "lint", "--api-version", "banana", "-", input=GOOD_BRCS)
+    assert result.exit_code == 2 and "--api-version" in result.output

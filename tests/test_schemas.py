@@ -47,6 +47,8 @@ def test_invalid_variant_fails_precisely(case: tuple[str, str, Path]) -> None:
     assert expected, f"{path.name} has no expect-error comment"
     result = validate_file(str(path), api_version=api_version)
     assert result.status == "invalid", result.reason
+    if schemas.kinds_for_root(api_version, result.root) == (kind,):
+        assert result.kind == kind
     reported = [f"{e.path}: {e.message}" for e in result.errors]
     for text in expected:
         assert any(text in r for r in reported), f"{text!r} not in {reported}"
