@@ -27,16 +27,10 @@ XS = "http://www.w3.org/2001/XMLSchema"
 
 @functools.cache
 def schema_dir() -> Path:
-    """The installed schemas (package harness.xsd), or schemas/ beside harness/ in a source checkout."""
-    try:
-        from importlib.resources import files
-
-        path = Path(str(files("harness.xsd")))
-        if (path / "command.xsd").is_file():
-            return path
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "schemas"
+    """The installed schemas (harness/xsd, mapped from schemas/ at install), or schemas/ in a source tree."""
+    here = Path(__file__).resolve().parent
+    installed = here / "xsd"
+    return installed if installed.is_dir() else here.parent / "schemas"
 
 
 def xsd_path(api_version: str, kind: str) -> Path:
