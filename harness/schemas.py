@@ -75,3 +75,36 @@ def roots(api_version: str, kind: str) -> frozenset[str]:
 def kinds_for_root(api_version: str, root: str) -> tuple[str, ...]:
     """The kinds (command, reporting) whose schema for `api_version` has `root` as a response root."""
     return tuple(kind for kind in ("command", "reporting") if root in roots(api_version, kind))
+
+
+_MANY = "@maxOccurs and @maxOccurs != '1'"
+
+
+@functools.cache
+def repeatable(api_version: str, kind: str) -> frozenset[str] | None:
+    """Local names of the elements that may repeat under one parent; None if the schema has an open xs:any.
+
+    Only repeated elements let a valid document grow without bound (the schema bounds the others, libxml2
+    each text node), so a streaming pass that clears these as they end keeps memory flat while most
+    elements never cross into Python. An unbounded xs:any admits unnamed repeats: then every element counts.
+    """
+    schema = etree.parse(str(xsd_path(api_version, kind)), _XSD_PARSER).getroot()
+    ns = {"xs": XS}
+    if schema.xpath(f".//xs:any[{_MANY}]", namespaces=ns):
+        return None
+    names: set[str] = set()
+
+    def add(decls: list) -> None:
+        for decl in decls:
+            if decl.get("ref") is not None:  # a group reference: every element the group holds
+                name = decl.get("ref").rpartition(":")[2]
+                add(schema.xpath("xs:group[@name=$n]//xs:element", n=name, namespaces=ns))
+            else:
+                names.add(decl.get("name"))
+
+    add(schema.xpath(f".//xs:element[{_MANY}]", namespaces=ns))
+    for particle in schema.xpath(f".//xs:sequence[{_MANY}] | .//xs:choice[{_MANY}]", namespaces=ns):
+        add(particle.xpath(".//xs:element | .//xs:group[@ref]", namespaces=ns))
+    add(schema.xpath(f".//xs:group[@ref][{_MANY}]", namespaces=ns))
+    names.discard(None)
+    return frozenset(names)

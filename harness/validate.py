@@ -18,8 +18,11 @@ from harness import schemas
 from harness.namespaces import KINDS, NamespaceVerdict, judge, kinds_of
 from harness.xmlsafe import GuardedReader, InputRejected, Limits, open_source, parser_options
 
-# Below this size the error listing parses a whole tree (exact paths and lines); above, it streams.
-TREE_MAX = 16 << 20
+# Up to this size the errors are listed by xmlschema on a whole tree (exact paths and reasons); above, by
+# libxml2's streaming validator in flat memory (see _stream_errors), for at most LIST_SECONDS.
+TREE_MAX = 8 << 20
+LIST_SECONDS = 30.0
+LIST_CHUNK = 64  # small reads place each libxml2 error among few elements
 MAX_ERRORS = 200
 DEFAULT_LIMITS = Limits()
 
@@ -102,14 +105,38 @@ def _is_validity_error(exc: etree.XMLSyntaxError) -> bool:
     return exc.code in _SCHEMA_VALIDITY_CODES
 
 
-def _drain(fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema | None) -> None:
+@dataclass(frozen=True)
+class FirstInvalid(Exception):
+    """The first validity error of a streaming pass, and how far the reader had got when it was seen."""
+
+    message: str
+    offset: int | None = None
+    line: int | None = None
+
+
+def _stop_at_first_invalid(events: etree.iterparse, reader: GuardedReader) -> None:
+    # lxml raises validity errors only when the parse ends; stopping at the first one bounds both the time
+    # spent on an invalid multi-gigabyte report and the elements a filtered parse never clears.
+    for entry in events.error_log:
+        if entry.domain == etree.ErrorDomains.SCHEMASV and entry.level >= etree.ErrorLevels.ERROR:
+            raise FirstInvalid(one_line(entry.message), reader.tell(), reader.lines)
+
+
+def _drain(
+    fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema | None = None, tags: list[str] | None = None
+) -> None:
     """Parse the whole document streaming, clearing elements as they end; raise on any error.
 
-    A document whose root never closes is reported too: a validating iterparse does not always notice.
+    With `tags`, only those elements (the repeatable ones, and the root) reach Python and are cleared: see
+    schemas.repeatable. A document whose root never closes is reported too: a validating iterparse does not
+    always notice.
     """
     fp.seek(start)
+    reader = GuardedReader(fp, limits)
+    events = etree.iterparse(reader, events=("end",), schema=schema, tag=tags, **parser_options())
+    if schema is not None:
+        reader.on_chunk = functools.partial(_stop_at_first_invalid, events, reader)
     closed = False
-    events = etree.iterparse(GuardedReader(fp, limits), events=("end",), schema=schema, **parser_options())
     for _, elem in events:
         parent = elem.getparent()
         if parent is None:
@@ -139,13 +166,17 @@ def _diagnose(fp: BinaryIO, start: int, limits: Limits, fallback: str) -> str:
     return fallback
 
 
-def _stream_valid(fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema) -> str | None:
+def _stream_valid(
+    fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema, tags: list[str] | None
+) -> FirstInvalid | None:
     """None if valid, else libxml2's first validity error; raise NotWellFormed if not well-formed."""
     try:
-        _drain(fp, start, limits, schema)
+        _drain(fp, start, limits, schema, tags)
+    except FirstInvalid as exc:
+        return exc
     except etree.XMLSyntaxError as exc:
-        if _is_validity_error(exc):
-            return one_line(str(exc.msg))
+        if _is_validity_error(exc):  # seen only as the parse ended
+            return FirstInvalid(one_line(str(exc.msg)))
         raise NotWellFormed(_diagnose(fp, start, limits, _reason(exc))) from None
     except NotWellFormed as exc:
         raise NotWellFormed(_diagnose(fp, start, limits, str(exc))) from None
@@ -163,24 +194,105 @@ def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[etree.QName, i
     return etree.QName(elem), elem.sourceline
 
 
-def _list_errors(
-    fp: BinaryIO, start: int, limits: Limits, api_version: str, kind: str, ns: str | None, max_errors: int
-) -> tuple[list[SchemaError], bool]:
-    """Every validity error (up to max_errors) with path and line, from xmlschema."""
-    import xmlschema
+class _Enough(Exception):
+    pass
 
+
+_ELEMENT_NAMED = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
+# libxml2 checks attributes and whether an element may appear at its start tag; values and content at its end.
+_AT_START = re.compile(r"^Element '[^']*'(, attribute|: The attribute)|This element is not expected")
+
+
+def _stream_errors(
+    fp: BinaryIO, start: int, schema: etree.XMLSchema, max_errors: int
+) -> tuple[list[SchemaError], bool]:
+    """Validity errors of a large document from libxml2's streaming validator, each placed on its element.
+
+    libxml2 logs an error without a line while it parses a chunk; the reader then asks for the next chunk
+    after Python has seen that chunk's elements (starts and ends). An error is placed on the last of those
+    its message names (libxml2 messages begin "Element 'name'"), at a start or an end tag according to the
+    kind of check; small chunks leave few candidates. The line is the element's start line.
+    """
+    fp.seek(start)
+    reader = GuardedReader(fp, Limits(max_seconds=LIST_SECONDS), chunk=LIST_CHUNK)
+    events = etree.iterparse(reader, events=("start", "end"), schema=schema, **parser_options())
+    errors: list[SchemaError] = []
+    steps: list[str] = []  # the path to the current element
+    siblings: list[dict[str, int]] = [{}]  # per open element: how many children of each name so far
+    batch: list[tuple[str, str, str, int]] = []  # (event, name, path, line) since the last read
+    placed = 0
+
+    def place() -> None:
+        nonlocal placed
+        log = [e for e in events.error_log if e.domain == etree.ErrorDomains.SCHEMASV]
+        for entry in log[placed:]:
+            named = _ELEMENT_NAMED.match(entry.message)
+            same = [b for b in batch if named and b[1] == named.group(1)]
+            at = "start" if _AT_START.search(entry.message) else "end"
+            here = [b for b in same if b[0] == at] or same or batch or [("", "", None, None)]
+            errors.append(SchemaError(here[-1][2], here[-1][3], one_line(entry.message)))
+            if len(errors) > max_errors:
+                raise _Enough
+        placed = len(log)
+        batch.clear()
+
+    reader.on_chunk = place
+    try:
+        for event, elem in events:
+            name = etree.QName(elem).localname
+            if event == "start":
+                count = siblings[-1][name] = siblings[-1].get(name, 0) + 1
+                steps.append(f"{name}[{count}]" if steps else name)
+                siblings.append({})
+                batch.append((event, name, "/" + "/".join(steps), elem.sourceline))
+                continue
+            batch.append((event, name, "/" + "/".join(steps), elem.sourceline))
+            steps.pop()
+            siblings.pop()
+            parent = elem.getparent()
+            if parent is not None:
+                elem.clear()
+                while elem.getprevious() is not None:
+                    del parent[0]
+        place()
+    except _Enough:
+        return errors[:max_errors], True
+    except InputRejected:  # LIST_SECONDS spent
+        return errors, True
+    except etree.XMLSyntaxError as exc:
+        if not _is_validity_error(exc):
+            raise NotWellFormed(_reason(exc)) from None
+        try:
+            place()
+        except _Enough:
+            return errors[:max_errors], True
+    return errors, False
+
+
+def _list_errors(
+    fp: BinaryIO,
+    start: int,
+    api_version: str,
+    kind: str,
+    ns: str | None,
+    schema: etree.XMLSchema,
+    max_errors: int,
+) -> tuple[list[SchemaError], bool]:
+    """The validity errors (up to max_errors) with path and line; True if there may be more.
+
+    xmlschema lists them for documents up to TREE_MAX; above that its pure-Python validation would take
+    hours on gigabytes, and its lazy mode holds each top-level element whole (a hostile document can make
+    one huge), so libxml2 lists them streaming.
+    """
     fp.seek(0, 2)
     size = fp.tell() - start
+    if size > TREE_MAX:
+        return _stream_errors(fp, start, schema, max_errors)
     fp.seek(start)
-    reader = GuardedReader(fp, limits)
+    errors: list[SchemaError] = []
     try:
-        if size <= TREE_MAX:
-            source = etree.parse(reader, etree.XMLParser(**parser_options()))
-        else:
-            lxml_iterparse = functools.partial(etree.iterparse, **parser_options())
-            source = xmlschema.XMLResource(reader, lazy=True, iterparse=lxml_iterparse)
-        errors: list[SchemaError] = []
-        for err in schemas.xmlschema_schema(api_version, kind, ns).iter_errors(source):
+        tree = etree.parse(GuardedReader(fp, DEFAULT_LIMITS), etree.XMLParser(**parser_options()))
+        for err in schemas.xmlschema_schema(api_version, kind, ns).iter_errors(tree):
             if len(errors) == max_errors:
                 return errors, True
             message = one_line(err.reason or err.message)
@@ -220,16 +332,20 @@ def validate(
             result.errors = [SchemaError(f"/{qname.localname}", root_line, message)]
             return result
 
-        chosen, first_error = candidates[0], None
+        chosen, first = candidates[0], None
         for candidate in candidates:
             try:
                 schema = schemas.lxml_schema(api_version, candidate, found_ns)
             except etree.XMLSyntaxError:  # libxml2 accepts some non-URIs as xmlns but not in a schema
                 _check_well_formed(fp, start, limits)
-                first_error = "structure not checked: the namespace is not a valid URI"
+                first = FirstInvalid("structure not checked: the namespace is not a valid URI")
                 break
-            first_error = _stream_valid(fp, start, limits, schema)
-            if first_error is None:
+            repeatable = schemas.repeatable(api_version, candidate)
+            tags = None
+            if repeatable is not None:
+                tags = [f"{{{found_ns}}}{n}" if found_ns else n for n in repeatable | {qname.localname}]
+            first = _stream_valid(fp, start, limits, schema, tags)
+            if first is None:
                 chosen = candidate
                 break
         result.kind = chosen
@@ -237,13 +353,15 @@ def validate(
         if result.namespace.status == "FAIL":
             message = f"namespace: {result.namespace.reason}"
             result.errors.append(SchemaError(f"/{qname.localname}", root_line, message))
-        if first_error is not None:
+        if first is not None:
             listed: list[SchemaError] = []
-            if not first_error.startswith("structure not checked"):
+            if not first.message.startswith("structure not checked"):
+                schema = schemas.lxml_schema(api_version, chosen, found_ns)
                 listed, result.more_errors = _list_errors(
-                    fp, start, limits, api_version, chosen, found_ns, max_errors
+                    fp, start, api_version, chosen, found_ns, schema, max_errors
                 )
-            result.errors += listed or [SchemaError(None, None, first_error)]
+            near = f" (near line {first.line})" if first.line else ""
+            result.errors += listed or [SchemaError(None, None, first.message + near)]
         result.status = "invalid" if result.errors else "valid"
     except (InputRejected, NotWellFormed) as exc:
         result.status = "unusable"

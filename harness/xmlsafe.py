@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
@@ -73,15 +74,18 @@ def scan_prolog(head: bytes) -> bool | None:
 class GuardedReader(io.RawIOBase):
     """A file-like reader that enforces the limits and refuses a DTD in the prolog."""
 
-    def __init__(self, raw: BinaryIO, limits: Limits):
+    def __init__(self, raw: BinaryIO, limits: Limits, chunk: int = CHUNK):
         super().__init__()
         self._raw = raw
+        self._chunk = chunk
         self._start = raw.tell()
         self._limits = limits
         self._count = 0
+        self.lines = 1  # the line the reader has reached: where a streaming parser stands, to a chunk
         self._head = b""
         self._prolog_done = False
         self._deadline = None if limits.max_seconds is None else time.monotonic() + limits.max_seconds
+        self.on_chunk: Callable[[], None] | None = None  # called before each chunk; may raise to stop
 
     def readable(self) -> bool:
         return True
@@ -100,8 +104,11 @@ class GuardedReader(io.RawIOBase):
         return self._raw.tell() - self._start
 
     def read(self, size: int | None = -1) -> bytes:
-        chunk = self._raw.read(CHUNK if size is None or size < 0 else size)
+        if self.on_chunk is not None:
+            self.on_chunk()
+        chunk = self._raw.read(self._chunk if size is None or size < 0 else min(size, self._chunk))
         self._count += len(chunk)
+        self.lines += chunk.count(b"\n")
         if self._count > self._limits.max_bytes:
             raise InputRejected(f"larger than the limit of {self._limits.max_bytes} bytes")
         if self._deadline is not None and time.monotonic() > self._deadline:

@@ -18,13 +18,22 @@ INVALID = [p for v in ("1.21.1", "1.7.0") for k in ("command", "reporting") for 
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
-def test_streamed_error_listing_finds_errors_with_lines(path, monkeypatch) -> None:
-    """Above TREE_MAX the second pass streams (xmlschema lazy mode); it still lists errors with lines."""
-    monkeypatch.setattr(validation, "TREE_MAX", 0)
+def test_streamed_error_listing_places_errors_where_xmlschema_does(path, monkeypatch) -> None:
+    """Above TREE_MAX libxml2 lists the errors streaming; each lands on the line xmlschema gives.
+
+    Except an unexpected element: libxml2 names the element itself, xmlschema its parent (an earlier line).
+    """
     api_version = path.parent.parent.name
-    result = validation.validate_file(str(path), api_version=api_version)
-    assert result.status == "invalid"
-    assert result.errors and all(e.line for e in result.errors)
+    exact = validation.validate_file(str(path), api_version=api_version)
+    monkeypatch.setattr(validation, "TREE_MAX", 0)
+    streamed = validation.validate_file(str(path), api_version=api_version)
+    assert streamed.status == "invalid"
+    assert streamed.errors and all(e.line and e.path for e in streamed.errors)
+    first, expected = streamed.errors[0], exact.errors[0]
+    if "This element is not expected" in first.message or "not a response root" in first.message:
+        assert first.line >= expected.line
+    else:
+        assert first.line == expected.line, (str(first), str(expected))
 
 
 def test_error_list_is_bounded() -> None:
