@@ -123,7 +123,11 @@ def _stop_at_first_invalid(events: etree.iterparse, reader: GuardedReader) -> No
 
 
 def _drain(
-    fp: BinaryIO, start: int, limits: Limits, schema: etree.XMLSchema | None = None, tags: list[str] | None = None
+    fp: BinaryIO,
+    start: int,
+    limits: Limits,
+    schema: etree.XMLSchema | None = None,
+    tags: list[str] | None = None,
 ) -> None:
     """Parse the whole document streaming, clearing elements as they end; raise on any error.
 
