@@ -1,8 +1,9 @@
 """Validation of API responses against the reference schemas.
 
-A streaming pass (lxml iterparse with the schema, elements cleared as they go) decides validity in flat
-memory whatever the size; only when it fails does a second pass (xmlschema) list every error with its path
-and line. The root element tells which response a document is, and the namespace gets its own verdict.
+A streaming pass (lxml iterparse with the schema, elements cleared as they go, stopped at the first
+validity error) decides validity in flat memory whatever the size. Only when it fails does a second pass
+list the errors with path and line: xmlschema on a whole tree for documents up to TREE_MAX, libxml2
+streaming above. The root element tells which response a document is; the namespace gets its own verdict.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import BinaryIO, Literal
 from lxml import etree
 
 from harness import schemas
-from harness.namespaces import KINDS, NamespaceVerdict, judge, kinds_of
+from harness.namespaces import NamespaceVerdict, judge, kinds_of
 from harness.xmlsafe import GuardedReader, InputRejected, Limits, open_source, parser_options
 
 # Up to this size the errors are listed by xmlschema on a whole tree (exact paths and reasons); above, by
@@ -105,13 +106,13 @@ def _is_validity_error(exc: etree.XMLSyntaxError) -> bool:
     return exc.code in _SCHEMA_VALIDITY_CODES
 
 
-@dataclass(frozen=True)
 class FirstInvalid(Exception):
-    """The first validity error of a streaming pass, and how far the reader had got when it was seen."""
+    """The first validity error of a streaming pass, and the line the reader had reached when it was seen."""
 
-    message: str
-    offset: int | None = None
-    line: int | None = None
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
 
 
 def _stop_at_first_invalid(events: etree.iterparse, reader: GuardedReader) -> None:
@@ -119,7 +120,7 @@ def _stop_at_first_invalid(events: etree.iterparse, reader: GuardedReader) -> No
     # spent on an invalid multi-gigabyte report and the elements a filtered parse never clears.
     for entry in events.error_log:
         if entry.domain == etree.ErrorDomains.SCHEMASV and entry.level >= etree.ErrorLevels.ERROR:
-            raise FirstInvalid(one_line(entry.message), reader.tell(), reader.lines)
+            raise FirstInvalid(one_line(entry.message), reader.lines)
 
 
 def _drain(
@@ -383,4 +384,4 @@ def validate_file(name: str, **options) -> Result:
         return validate(fp, source=name, **options)
 
 
-__all__ = ["KINDS", "Result", "SchemaError", "validate", "validate_file"]
+__all__ = ["Result", "SchemaError", "validate", "validate_file"]
