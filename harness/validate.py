@@ -216,7 +216,8 @@ def _stream_errors(
     libxml2 logs an error without a line while it parses a chunk; the reader then asks for the next chunk
     after Python has seen that chunk's elements (starts and ends). An error is placed on the last of those
     its message names (libxml2 messages begin "Element 'name'"), at a start or an end tag according to the
-    kind of check; small chunks leave few candidates. The line is the element's start line.
+    kind of check. Chunks of LIST_CHUNK bytes leave few candidates: only identical siblings within one chunk
+    can take each other's place. The line is the element's start line.
     """
     fp.seek(start)
     reader = GuardedReader(fp, Limits(max_seconds=LIST_SECONDS), chunk=LIST_CHUNK)
