@@ -188,7 +188,15 @@ def _stream_valid(
     return None
 
 
-def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[etree.QName, int]:
+def split_tag(tag: str) -> tuple[str | None, str]:
+    """(namespace, local name) of an lxml tag. Not etree.QName: it refuses a namespace holding "}"."""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].rpartition("}")
+        return namespace, local
+    return None, tag
+
+
+def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[str | None, str, int]:
     fp.seek(start)
     try:
         _, elem = next(etree.iterparse(GuardedReader(fp, limits), events=("start",), **parser_options()))
@@ -196,7 +204,7 @@ def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[etree.QName, i
         raise NotWellFormed("not XML: empty document") from None
     except etree.XMLSyntaxError as exc:
         raise NotWellFormed(_reason(exc).replace("not well-formed XML", "not XML")) from None
-    return etree.QName(elem), elem.sourceline
+    return (*split_tag(elem.tag), elem.sourceline)
 
 
 class _Enough(Exception):
@@ -245,7 +253,7 @@ def _stream_errors(
     reader.on_chunk = place
     try:
         for event, elem in events:
-            name = etree.QName(elem).localname
+            name = split_tag(elem.tag)[1]
             if event == "start":
                 count = siblings[-1][name] = siblings[-1].get(name, 0) + 1
                 steps.append(f"{name}[{count}]" if steps else name)
@@ -322,11 +330,10 @@ def validate(
     result = Result(source, "unusable", api_version)
     start = fp.tell()
     try:
-        qname, root_line = _peek_root(fp, start, limits)
-        result.root = qname.localname
-        found_ns = qname.namespace
+        found_ns, root, root_line = _peek_root(fp, start, limits)
+        result.root = root
         if kind == "auto":
-            candidates = list(schemas.kinds_for_root(api_version, qname.localname))
+            candidates = list(schemas.kinds_for_root(api_version, root))
             # An <error> root is in both schemas: the namespace says which one first.
             candidates.sort(key=lambda k: k not in kinds_of(found_ns))
         else:
@@ -335,7 +342,7 @@ def validate(
             _check_well_formed(fp, start, limits)
             result.status = "invalid"
             message = f"not a response root of the API {api_version} command or reporting schema"
-            result.errors = [SchemaError(f"/{qname.localname}", root_line, message)]
+            result.errors = [SchemaError(f"/{root}", root_line, message)]
             return result
 
         chosen, first = candidates[0], None
@@ -348,8 +355,8 @@ def validate(
                 break
             repeatable = schemas.repeatable(api_version, candidate)
             tags = None
-            if repeatable is not None:
-                tags = [f"{{{found_ns}}}{n}" if found_ns else n for n in repeatable | {qname.localname}]
+            if repeatable is not None and not (found_ns and "}" in found_ns):  # "}" breaks lxml's tag syntax
+                tags = [f"{{{found_ns}}}{n}" if found_ns else n for n in repeatable | {root}]
             first = _stream_valid(fp, start, limits, schema, tags)
             if first is None:
                 chosen = candidate
@@ -358,7 +365,7 @@ def validate(
         result.namespace = judge(found_ns, chosen, api_version, namespace)
         if result.namespace.status == "FAIL":
             message = f"namespace: {result.namespace.reason}"
-            result.errors.append(SchemaError(f"/{qname.localname}", root_line, message))
+            result.errors.append(SchemaError(f"/{root}", root_line, message))
         if first is not None:
             listed: list[SchemaError] = []
             if not first.message.startswith("structure not checked"):

@@ -93,3 +93,13 @@ def test_messages_quoting_the_document_stay_short_and_on_one_line() -> None:
     result = validate(io.BytesIO(doc))
     assert result.status == "invalid"
     assert all(len(e.message) <= validation.MESSAGE_MAX and "\n" not in e.message for e in result.errors)
+
+
+@settings(max_examples=200, deadline=None)
+@given(namespace=st.text(max_size=40), root=st.sampled_from(["session_list", "error", "logged_in_reps", "x"]))
+def test_never_raises_on_any_namespace(namespace: str, root: str) -> None:
+    from xml.sax.saxutils import quoteattr
+
+    doc = f"<{root} xmlns={quoteattr(namespace)}><session/></{root}>".encode("utf-8", "surrogatepass")
+    result = validate(io.BytesIO(doc))
+    assert result.status in ("valid", "invalid", "unusable")
