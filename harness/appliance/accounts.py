@@ -1,0 +1,115 @@
+"""API accounts: OAuth client credentials and the permissions get_api_info lists.
+
+Guide ("API Command: get_api_info", /get_api_info/permissions/permission): perm_command is full_access,
+read_only or deny; every other permission is 1 or 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COMMAND_ACCESS = ("full_access", "read_only", "deny")
+FLAG_PERMISSIONS = (
+    "perm_backup",
+    "perm_configuration",
+    "perm_configuration_vault_account",
+    "perm_ecm",
+    "perm_real_time_state",
+    "perm_reporting_archive",
+    "perm_reporting_license",
+    "perm_reporting_presentation",
+    "perm_reporting_support",
+    "perm_reporting_vault",
+    "perm_vault_backup",
+)
+PERMISSIONS = ("perm_command", *FLAG_PERMISSIONS)
+
+
+@dataclass
+class Account:
+    name: str
+    client_id: str
+    client_secret: str
+    permissions: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.permissions) - set(PERMISSIONS)
+        if unknown:
+            raise ValueError(f"account {self.name}: unknown permissions {sorted(unknown)}")
+        self.permissions = {
+            "perm_command": self.permissions.get("perm_command", "deny"),
+            **{p: str(self.permissions.get(p, "0")) for p in FLAG_PERMISSIONS},
+        }
+        if self.permissions["perm_command"] not in COMMAND_ACCESS:
+            raise ValueError(f"account {self.name}: perm_command must be one of {COMMAND_ACCESS}")
+        if any(self.permissions[p] not in ("0", "1") for p in FLAG_PERMISSIONS):
+            raise ValueError(f"account {self.name}: flag permissions are 0 or 1")
+
+    def allows(self, permission: str) -> bool:
+        """A flag permission is 1; perm_command allows anything but deny."""
+        value = self.permissions[permission]
+        return value != "deny" if permission == "perm_command" else value == "1"
+
+    @property
+    def command_access(self) -> str:
+        return self.permissions["perm_command"]
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "permissions": self.permissions,
+        }
+
+
+def _everything() -> dict[str, str]:
+    return {"perm_command": "full_access", **{p: "1" for p in FLAG_PERMISSIONS}}
+
+
+# The seeded accounts: one per access profile the conformance suites need.
+SEED_PROFILES: dict[str, dict[str, str]] = {
+    "full": _everything(),
+    "read_only": {**_everything(), "perm_command": "read_only", "perm_backup": "0"},
+    "no_command": {**_everything(), "perm_command": "deny"},
+    "reporting_only": {
+        "perm_reporting_support": "1",
+        "perm_reporting_presentation": "1",
+        "perm_reporting_license": "1",
+        "perm_reporting_archive": "1",
+        "perm_reporting_vault": "1",
+    },
+    "real_time_only": {"perm_real_time_state": "1"},
+    "configuration_only": {"perm_configuration": "1", "perm_configuration_vault_account": "1"},
+    "nothing": {},
+}
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def seed_accounts() -> list[Account]:
+    """Fresh accounts with random client ids and secrets (never derived from --seed: they are secrets)."""
+    return [
+        Account(name, secrets.token_hex(16), new_secret(), dict(perms)) for name, perms in SEED_PROFILES.items()
+    ]
+
+
+def save_accounts(path: Path, accounts: list[Account]) -> None:
+    """Write accounts.json readable by its owner only (it holds secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"accounts": [a.to_json() for a in accounts]}, f, indent=2)
+    os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file that already existed
+
+
+def load_accounts(path: Path) -> list[Account]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [Account(a["name"], a["client_id"], a["client_secret"], dict(a.get("permissions", {})))
+            for a in data["accounts"]]

@@ -1,0 +1,104 @@
+"""The appliance object (configuration, clock, accounts, tokens) and its Starlette application.
+
+Each API surface lives in its own module exposing `routes(appliance) -> list[BaseRoute]`; create_app puts
+them together on one port (HTTP and websocket).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from harness.appliance import accounts as acc
+from harness.appliance.clock import SystemClock
+from harness.appliance.oauth import TokenStore, token_endpoint
+from harness.namespaces import DOCUMENTED
+
+log = logging.getLogger("harness.appliance")
+
+
+@dataclass
+class ApplianceConfig:
+    data_dir: Path
+    accounts_file: Path | None = None  # default: <data_dir>/accounts.json, seeded on first start
+    seed: int = 0
+    speed: float = 1.0
+    simulate: bool = True
+    company_name: str = "example"
+    api_version: str = "1.21.1"
+    namespaces: dict[str, str] = field(
+        default_factory=lambda: {k: DOCUMENTED[("1.21.1", k)] for k in ("command", "reporting")}
+    )
+
+
+def namespaces_for(uri: str) -> dict[str, str]:
+    """The command and reporting namespaces for --namespace: a family base, or either of its two members.
+
+    `.../API/command` or `.../API/reporting` names the pair; the legacy single namespace serves both.
+    """
+    base = uri.removesuffix("/command").removesuffix("/reporting")
+    if base == uri and not uri.endswith("/API"):
+        return {"command": uri, "reporting": uri}  # one namespace for both, as legacy Bomgar did
+    return {"command": f"{base}/command", "reporting": f"{base}/reporting"}
+
+
+class Appliance:
+    """Everything the API surfaces share."""
+
+    def __init__(self, config: ApplianceConfig, clock=None):
+        self.config = config
+        self.clock = clock or SystemClock()
+        self._lock = threading.Lock()
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.accounts_file = config.accounts_file or config.data_dir / "accounts.json"
+        if self.accounts_file.exists():
+            self.accounts = acc.load_accounts(self.accounts_file)
+        else:
+            self.accounts = acc.seed_accounts()
+            acc.save_accounts(self.accounts_file, self.accounts)
+        self.tokens = TokenStore(self.clock)
+
+    def account_by_client_id(self, client_id: str) -> acc.Account | None:
+        return next((a for a in self.accounts if a.client_id == client_id), None)
+
+    def account(self, name: str) -> acc.Account:
+        return next(a for a in self.accounts if a.name == name)
+
+    def regenerate_secret(self, client_id: str) -> str:
+        """The /login "Generate New Client Secret" + Save: a new secret, and every token of the account dies."""
+        with self._lock:
+            account = self.account_by_client_id(client_id)
+            if account is None:
+                raise KeyError(client_id)
+            account.client_secret = acc.new_secret()
+            acc.save_accounts(self.accounts_file, self.accounts)
+            self.tokens.revoke_client(client_id)
+            return account.client_secret
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    return JSONResponse({"error": "http_error", "message": exc.detail}, status_code=exc.status_code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # A bug in the appliance, never an answer the guide documents: say so without a stack trace.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"error": "server_error", "message": "internal error"}, status_code=500)
+
+
+def create_app(appliance: Appliance) -> Starlette:
+    routes = [Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected},
+    )
+    app.state.appliance = appliance
+    return app
