@@ -89,6 +89,58 @@ def validate(
     sys.exit(code)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=0, show_default=True, help="0 picks a free port.")
+@click.option(
+    "--tls", is_flag=True, help="HTTPS and WSS with a self-signed certificate made in the data dir."
+)
+@click.option(
+    "--data", "data_dir", type=click.Path(file_okay=False), help="Data directory (default: a new one)."
+)
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False),
+    help="API accounts JSON (default: <data>/accounts.json, seeded on first start).",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the simulation driver (not built yet).")
+@click.option(
+    "--speed", default=1.0, show_default=True, help="Speed of the simulation driver (not built yet)."
+)
+@click.option("--namespace", help="Namespace of the XML answers: a family base or its /command URI.")
+def serve(
+    host: str,
+    port: int,
+    tls: bool,
+    data_dir: str | None,
+    accounts_file: str | None,
+    seed: int,
+    speed: float,
+    namespace: str | None,
+) -> None:
+    """Run the embedded reference appliance (first line: `listening on <base URL>`)."""
+    import tempfile
+    from pathlib import Path
+
+    from harness.appliance.app import Appliance, ApplianceConfig, namespaces_for
+    from harness.appliance.server import serve as run_server
+
+    config = ApplianceConfig(
+        data_dir=Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="rs-harness-appliance-")),
+        accounts_file=Path(accounts_file) if accounts_file else None,
+        seed=seed,
+        speed=speed,
+    )
+    if namespace:
+        config.namespaces = namespaces_for(namespace)
+    try:
+        appliance = Appliance(config)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(f"cannot start the appliance: {exc}") from None
+    run_server(appliance, host=host, port=port, tls=tls)
+
+
 @main.group()
 def brcs() -> None:
     """BRCS client-script files (Representative Console Scripting and Client Scripting API)."""

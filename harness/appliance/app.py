@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
+from harness.appliance import command
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.namespaces import DOCUMENTED
@@ -96,6 +97,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(appliance: Appliance) -> Starlette:
     routes = [Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
+    for surface in (command,):
+        routes += surface.routes(appliance)
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from harness.appliance.app import Appliance, create_app
+from harness.appliance.tls import certificate
 
 
 def _uvicorn_config(app, host: str, port: int, **extra) -> uvicorn.Config:
@@ -26,12 +28,43 @@ def _uvicorn_config(app, host: str, port: int, **extra) -> uvicorn.Config:
     )
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)  # connections queue from now on, so "listening on" is true when it is printed
+    return sock
+
+
+def _url(scheme: str, host: str, port: int) -> str:
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+def serve(appliance: Appliance, host: str = "127.0.0.1", port: int = 0, tls: bool = False) -> None:
+    """Serve until interrupted; the first line printed is `listening on <base URL>`."""
+    sock = _bind(host, port)
+    extra = {}
+    if tls:
+        cert, key = certificate(appliance.config.data_dir, host)
+        extra = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    url = _url("https" if tls else "http", host, sock.getsockname()[1])
+    print(f"listening on {url}", flush=True)
+    print(f"data: {appliance.config.data_dir} (API accounts in {appliance.accounts_file})", flush=True)
+    if tls:
+        print(f"tls certificate: {extra['ssl_certfile']}", flush=True)
+    server = uvicorn.Server(_uvicorn_config(create_app(appliance), host, sock.getsockname()[1], **extra))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        sys.stdout.flush()
+
+
 @contextlib.contextmanager
 def running(appliance: Appliance, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve the appliance on a free loopback port in a background thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock = _bind(host, 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(_uvicorn_config(create_app(appliance), host, port))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -42,7 +75,7 @@ def running(appliance: Appliance, host: str = "127.0.0.1") -> Iterator[str]:
             raise RuntimeError("the embedded appliance did not start")
         time.sleep(0.01)
     try:
-        yield f"http://{host}:{port}"
+        yield _url("http", host, port)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
