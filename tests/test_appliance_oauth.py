@@ -153,3 +153,19 @@ def test_accounts_file_is_private_and_reloaded(tmp_path: Path) -> None:
     again = Appliance(ApplianceConfig(tmp_path))
     assert [a.to_json() for a in again.accounts] == [a.to_json() for a in first.accounts]
     assert {a.name for a in first.accounts} >= {"full", "read_only", "no_command", "reporting_only"}
+
+
+def test_a_token_under_another_scheme_is_not_a_bearer_token(served) -> None:
+    appliance, _, url = served
+    bearer = token(url, appliance.account("full"))
+    for scheme in ("Basic", "Token", "MAC"):
+        r = httpx.get(
+            f"{url}/api/command",
+            params={"action": "get_api_info"},
+            headers={"Authorization": f"{scheme} {bearer}"},
+        )
+        assert (r.status_code, r.json()) == (401, ACCESS_DENIED)
+    r = httpx.get(
+        f"{url}/api/command", params={"action": "get_api_info"}, headers={"Authorization": f"bearer {bearer}"}
+    )
+    assert r.status_code == 200, "the scheme name is case-insensitive (RFC 7235)"

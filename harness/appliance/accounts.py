@@ -6,6 +6,7 @@ read_only or deny; every other permission is 1 or 0.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -48,6 +49,11 @@ class Account:
             raise ValueError(f"account {self.name}: perm_command must be one of {COMMAND_ACCESS}")
         if any(self.permissions[p] not in ("0", "1") for p in FLAG_PERMISSIONS):
             raise ValueError(f"account {self.name}: flag permissions are 0 or 1")
+
+    @functools.cached_property
+    def permission_items(self) -> tuple[tuple[str, str], ...]:
+        """(name, value) in get_api_info order; permissions do not change while the appliance runs."""
+        return tuple((name, self.permissions[name]) for name in PERMISSIONS)
 
     def allows(self, permission: str) -> bool:
         """A flag permission is 1; perm_command allows anything but deny."""
@@ -96,7 +102,8 @@ def new_secret() -> str:
 def seed_accounts() -> list[Account]:
     """Fresh accounts with random client ids and secrets (never derived from --seed: they are secrets)."""
     return [
-        Account(name, secrets.token_hex(16), new_secret(), dict(perms)) for name, perms in SEED_PROFILES.items()
+        Account(name, secrets.token_hex(16), new_secret(), dict(perms))
+        for name, perms in SEED_PROFILES.items()
     ]
 
 
@@ -111,5 +118,7 @@ def save_accounts(path: Path, accounts: list[Account]) -> None:
 
 def load_accounts(path: Path) -> list[Account]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [Account(a["name"], a["client_id"], a["client_secret"], dict(a.get("permissions", {})))
-            for a in data["accounts"]]
+    return [
+        Account(a["name"], a["client_id"], a["client_secret"], dict(a.get("permissions", {})))
+        for a in data["accounts"]
+    ]

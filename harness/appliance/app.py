@@ -68,7 +68,10 @@ class Appliance:
         self.tokens = TokenStore(self.clock)
 
     def account_by_client_id(self, client_id: str) -> acc.Account | None:
-        return next((a for a in self.accounts if a.client_id == client_id), None)
+        for account in self.accounts:
+            if account.client_id == client_id:
+                return account
+        return None
 
     def account(self, name: str) -> acc.Account:
         return next(a for a in self.accounts if a.name == name)
@@ -96,9 +99,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(appliance: Appliance) -> Starlette:
-    routes = [Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
-    for surface in (command,):
-        routes += surface.routes(appliance)
+    routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
+    routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},

@@ -20,7 +20,8 @@ def connect(path: Path) -> sqlite3.Connection:
         conns = _local.conns = {}
     conn = conns.get(key)
     if conn is None:
-        conn = sqlite3.connect(key, timeout=30, isolation_level=None)  # autocommit; explicit BEGIN when needed
+        # Autocommit (isolation_level=None): a module wanting a transaction says BEGIN itself.
+        conn = sqlite3.connect(key, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill

@@ -105,7 +105,9 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     if scheme.lower() != "basic":
         return None
     try:
-        client_id, sep, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        client_id, sep, secret = (
+            base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        )
     except (binascii.Error, UnicodeDecodeError):
         return None
     return (client_id, secret) if sep else None
@@ -134,7 +136,9 @@ async def token_endpoint(request: Request) -> JSONResponse:
         )
     account = appliance.account_by_client_id(credentials[0])
     if account is None or not secrets.compare_digest(account.client_secret, credentials[1]):
-        return _oauth_error(401, "invalid_client", "unknown client or wrong secret", **{"WWW-Authenticate": "Basic"})
+        return _oauth_error(
+            401, "invalid_client", "unknown client or wrong secret", **{"WWW-Authenticate": "Basic"}
+        )
     grant_type = params.get("grant_type")
     if grant_type is None:
         return _oauth_error(400, "invalid_request", "grant_type=client_credentials is required")
@@ -149,7 +153,9 @@ async def token_endpoint(request: Request) -> JSONResponse:
 
 def bearer_token(request_headers) -> str | None:
     scheme, _, value = request_headers.get("authorization", "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
 
 
 def access_denied() -> JSONResponse:
