@@ -128,6 +128,7 @@ def serve(
 
     config = ApplianceConfig(
         data_dir=Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="rs-harness-appliance-")),
+        hostname=host,
         accounts_file=Path(accounts_file) if accounts_file else None,
         seed=seed,
         speed=speed,

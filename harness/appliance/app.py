@@ -6,8 +6,10 @@ them together on one port (HTTP and websocket).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
-from harness.appliance import command
+from harness.appliance import command, health
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.namespaces import DOCUMENTED
@@ -34,6 +36,8 @@ class ApplianceConfig:
     speed: float = 1.0
     simulate: bool = True
     company_name: str = "example"
+    hostname: str = "localhost"  # the public site name the appliance reports
+    product_version: str = "21.3.1"  # the BeyondTrust release whose guide (API 1.21.1) it follows
     api_version: str = "1.21.1"
     namespaces: dict[str, str] = field(
         default_factory=lambda: {k: DOCUMENTED[("1.21.1", k)] for k in ("command", "reporting")}
@@ -66,6 +70,17 @@ class Appliance:
             self.accounts = acc.seed_accounts()
             acc.save_accounts(self.accounts_file, self.accounts)
         self.tokens = TokenStore(self.clock)
+        self.db_path = config.data_dir / "appliance.sqlite"
+        self.guid = self._identity()["guid"]
+
+    def _identity(self) -> dict:
+        """The appliance's lasting identity (its GUID), made on first start in the data directory."""
+        path = self.config.data_dir / "appliance.json"
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+        identity = {"guid": uuid.uuid4().hex}
+        path.write_text(json.dumps(identity), encoding="utf-8")
+        return identity
 
     def account_by_client_id(self, client_id: str) -> acc.Account | None:
         for account in self.accounts:
@@ -100,6 +115,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(appliance: Appliance) -> Starlette:
     routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
+    routes += health.routes(appliance)
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
     app = Starlette(
         routes=routes,

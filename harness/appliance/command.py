@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from harness.appliance import health
 from harness.appliance.accounts import Account
 from harness.appliance.oauth import access_denied, authenticate
 from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize
@@ -108,6 +109,9 @@ async def get_api_info(call: Call) -> Response:
     )
     body = b"%s%d%s" % (before, int(call.appliance.clock.now()), after)
     return Response(body, media_type=XML_TYPE)
+
+
+action("check_health")(health.check_health_action)
 
 
 async def _params(request: Request) -> dict[str, str] | str:
