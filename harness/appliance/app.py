@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
-from harness.appliance import command, health
+from harness.appliance import client_script, command, health
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.namespaces import DOCUMENTED
@@ -36,6 +36,7 @@ class ApplianceConfig:
     speed: float = 1.0
     simulate: bool = True
     company_name: str = "example"
+    company_site: str = "example"  # the site name BRCS file names end with (*.brcs-<companySiteName>)
     hostname: str = "localhost"  # the public site name the appliance reports
     product_version: str = "21.3.1"  # the BeyondTrust release whose guide (API 1.21.1) it follows
     api_version: str = "1.21.1"
@@ -115,7 +116,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(appliance: Appliance) -> Starlette:
     routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
-    routes += health.routes(appliance)
+    routes += health.routes(appliance) + client_script.routes(appliance)
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
     app = Starlette(
         routes=routes,
