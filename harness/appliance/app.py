@@ -20,9 +20,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
-from harness.appliance import client_script, command, health
+from harness.appliance import client_script, command, health, realtime
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
+from harness.appliance.state import LiveState
 from harness.namespaces import DOCUMENTED
 
 log = logging.getLogger("harness.appliance")
@@ -71,6 +72,7 @@ class Appliance:
             self.accounts = acc.seed_accounts()
             acc.save_accounts(self.accounts_file, self.accounts)
         self.tokens = TokenStore(self.clock)
+        self.state = LiveState(self.clock)  # the live model behind the real-time API (and, soon, the commands)
         self.db_path = config.data_dir / "appliance.sqlite"
         self.guid = self._identity()["guid"]
 
@@ -116,7 +118,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(appliance: Appliance) -> Starlette:
     routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
-    routes += health.routes(appliance) + client_script.routes(appliance)
+    routes += health.routes(appliance) + client_script.routes(appliance) + realtime.routes(appliance)
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
     app = Starlette(
         routes=routes,

@@ -22,7 +22,7 @@ def _uvicorn_config(app, host: str, port: int, **extra) -> uvicorn.Config:
         port=port,
         log_level="warning",
         access_log=False,
-        ws="websockets",
+        ws="uvicorn.protocols.websockets.websockets_impl:WebSocketProtocol",  # sansio refuses raw subprotocol
         lifespan="on",
         **extra,
     )
