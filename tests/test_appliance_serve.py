@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_serve_over_tls_with_its_generated_certificate(serve, tmp_path: Path) ->
     url = serve("--tls", "--port", "0")
     assert url.startswith("https://127.0.0.1:")
     full = _full_account(tmp_path)
-    with httpx.Client(verify=str(tmp_path / "tls-cert.pem")) as client:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(tmp_path / "tls-cert.pem"))) as client:
         r = client.post(
             f"{url}/oauth2/token",
             data={"grant_type": "client_credentials"},
