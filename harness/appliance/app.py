@@ -72,7 +72,9 @@ class Appliance:
             self.accounts = acc.seed_accounts()
             acc.save_accounts(self.accounts_file, self.accounts)
         self.tokens = TokenStore(self.clock)
-        self.state = LiveState(self.clock)  # the live model behind the real-time API (and, soon, the commands)
+        self.state = LiveState(
+            self.clock
+        )  # the live model behind the real-time API (and, soon, the commands)
         self.db_path = config.data_dir / "appliance.sqlite"
         self.guid = self._identity()["guid"]
 
