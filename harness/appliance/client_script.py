@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness import brcs
+from harness.appliance.xmlresponse import attachment
 from harness.catalogue import brcs as catalogue
 
 MAX_QUERY = 64 << 10
@@ -78,11 +79,7 @@ async def endpoint(request: Request) -> Response:
         return _bad("; ".join(f"{i.rule} {i.message}" for i in problems))
     if client_type == "web_console":
         return PlainTextResponse(data.decode("ascii").split("\n")[2] + "\n")
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(data, name)
 
 
 def routes(appliance) -> list:

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from harness import __version__
 from harness.appliance import db
 from harness.appliance.oauth import ACCESS_DENIED, access_denied, authenticate
-from harness.appliance.xmlresponse import Node, xml_response
+from harness.appliance.xmlresponse import Node, attachment, xml_response
 
 _PROBE_DDL = (
     "CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL)"
@@ -112,11 +112,7 @@ async def backup_endpoint(request: Request) -> Response:
     if not account.allows("perm_backup"):
         return JSONResponse(ACCESS_DENIED, status_code=403)
     name, data = backup_file(request.app.state.appliance)
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(data, name)
 
 
 def routes(appliance) -> list:

@@ -1,4 +1,5 @@
-"""XML answers of the command and reporting APIs, in the namespace the appliance is configured with.
+"""XML answers of the command and reporting APIs, in the namespace the appliance is configured with, and
+file downloads (BRCS scripts, backups, recordings).
 
 A small element tree serialized with string joins: several times faster than building lxml trees for the
 short, frequent answers of the command API, and it cannot produce ill-formed XML: text and attribute values
@@ -67,3 +68,12 @@ def xml_response(root: Node, namespace: str, status_code: int = 200) -> Response
 def error_response(namespace: str, message: str, status_code: int = 200) -> Response:
     """The guide's failure answer: a root <error> holding a message."""
     return xml_response(Node("error", message), namespace, status_code)
+
+
+def attachment(data: bytes, filename: str) -> Response:
+    """A file download."""
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
