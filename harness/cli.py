@@ -27,9 +27,12 @@ def _size(text: str) -> int:
     text = text.strip().upper().removesuffix("B")
     unit = text[-1:] if text[-1:] in units else ""
     try:
-        return int(float(text[: len(text) - len(unit)]) * units[unit])
-    except ValueError:
-        raise click.BadParameter(f"not a size: {text!r} (examples: 512M, 16G)") from None
+        size = int(float(text[: len(text) - len(unit)]) * units[unit])
+    except (ValueError, OverflowError):
+        size = 0
+    if size <= 0:
+        raise click.BadParameter(f"not a size: {text!r} (examples: 512M, 16G)")
+    return size
 
 
 def _print_result(r: Result) -> None:
@@ -44,7 +47,7 @@ def _print_result(r: Result) -> None:
     for error in r.errors:
         click.echo(f"  {error}")
     if r.more_errors:
-        click.echo(f"  ... more errors not listed (first {len(r.errors)} shown)")
+        click.echo(f"  ... listing stopped after {len(r.errors)} errors: there may be more")
 
 
 @click.group()

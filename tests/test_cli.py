@@ -73,8 +73,9 @@ def test_forced_schema_kind_and_api_version() -> None:
 
 
 def test_bad_size_option() -> None:
-    result = run("validate", "--max-size", "lots", str(GOOD[0]))
-    assert result.exit_code == 2 and "not a size" in result.output
+    for size in ("lots", "-5M", "0", "inf", ""):
+        result = run("validate", "--max-size", size, str(GOOD[0]))
+        assert result.exit_code == 2 and "not a size" in result.output, size
 
 
 def test_console_script_is_installed() -> None:
