@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
-from harness.appliance import client_script, command, config_api, health, realtime
+from harness.appliance import client_script, command, config_api, health, realtime, reporting
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.state import LiveState
@@ -121,7 +121,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def create_app(appliance: Appliance) -> Starlette:
     routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
     routes += health.routes(appliance) + client_script.routes(appliance) + realtime.routes(appliance)
-    routes += config_api.routes(appliance)
+    routes += reporting.routes(appliance) + config_api.routes(appliance)
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
     app = Starlette(
         routes=routes,
