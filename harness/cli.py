@@ -107,7 +107,12 @@ def validate(
     type=click.Path(dir_okay=False),
     help="API accounts JSON (default: <data>/accounts.json, seeded on first start).",
 )
-@click.option("--seed", default=0, show_default=True, help="Seed of the simulation driver (not built yet).")
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    help="Seed of the generated history (and of the simulation driver, not built yet).",
+)
 @click.option(
     "--speed", default=1.0, show_default=True, help="Speed of the simulation driver (not built yet)."
 )
