@@ -6,6 +6,7 @@ them together on one port (HTTP and websocket).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -72,11 +73,20 @@ class Appliance:
             self.accounts = acc.seed_accounts()
             acc.save_accounts(self.accounts_file, self.accounts)
         self.tokens = TokenStore(self.clock)
-        self.state = LiveState(
-            self.clock
-        )  # the live model behind the real-time API (and, soon, the commands)
+        self.state = LiveState(self.clock)  # the live model behind the real-time API and the commands
         self.db_path = config.data_dir / "appliance.sqlite"
         self.guid = self._identity()["guid"]
+        # Background services (simulation driver, archiver): objects with start() and stop(), run for as
+        # long as the application is served (Starlette lifespan).
+        self.services: list = []
+
+    def start_services(self) -> None:
+        for service in self.services:
+            service.start()
+
+    def stop_services(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
 
     def _identity(self) -> dict:
         """The appliance's lasting identity (its GUID), made on first start in the data directory."""
@@ -123,8 +133,18 @@ def create_app(appliance: Appliance) -> Starlette:
     routes += health.routes(appliance) + client_script.routes(appliance) + realtime.routes(appliance)
     routes += reporting.routes(appliance) + config_api.routes(appliance)
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        appliance.start_services()
+        try:
+            yield
+        finally:
+            appliance.stop_services()
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.appliance = appliance
