@@ -766,7 +766,9 @@ def test_shell_jump_create_lists_every_missing_field(api) -> None:
 
 def test_users_are_listed_in_creation_order_and_local_only_fields_stay_local(api) -> None:
     users = api.get("/user").json()
-    assert [u["username"] for u in users] == ["admin", "jsmith", "mgarcia", "akim", "lchen", "pnovak"]
+    assert [u["username"] for u in users] == [
+        "admin", "jsmith", "asmith", "akim", "ppatel", "pnovak", "contractor.lee", "cwong"
+    ]  # fmt: skip
     ldap = next(u for u in users if u["security_provider_id"] != 1)
     assert not set(config_api.LOCAL_ONLY) & set(ldap)
     assert all("password" not in u and "password_hash" not in u for u in users)
@@ -785,7 +787,7 @@ def test_user_update_rules(api) -> None:
         assert "password_expiration" in _bag(api.patch("/user/3", json={"password_expiration": value}))
     bag = _bag(api.patch("/user/5", json={"username": "x", "password": "longenough", "failed_logins": 0}))
     assert set(bag) == {"username", "password", "failed_logins"}
-    assert api.patch("/user/5", json={"public_display_name": "Li C."}).status_code == 200
+    assert api.patch("/user/5", json={"public_display_name": "Priya P."}).status_code == 200
     ldap = api.get("/user/5").json()
     assert api.patch("/user/5", json=ldap).json() == ldap  # a GET body sent back, unchanged username and all
     assert _bag(api.patch("/user/3", json={"username": "JSMITH"})) == {

@@ -36,7 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from harness.appliance import db
+from harness.appliance import db, directory
 from harness.appliance.oauth import access_denied, authenticate
 
 log = logging.getLogger("harness.appliance.config_api")
@@ -684,21 +684,15 @@ def _insert(conn: sqlite3.Connection, table: str, columns: str, rows: list[tuple
 
 
 def _seed_users(conn: sqlite3.Connection) -> None:
-    people = [  # username, name, security provider, administrator
-        ("admin", "Administrator", LOCAL_PROVIDER, True),
-        ("jsmith", "John Smith", LOCAL_PROVIDER, False),
-        ("mgarcia", "Maria Garcia", LOCAL_PROVIDER, False),
-        ("akim", "Alex Kim", LOCAL_PROVIDER, False),  # locked out: 3 failed logins
-        ("lchen", "Li Chen", LDAP_PROVIDER, False),
-        ("pnovak", "Petra Novak", LOCAL_PROVIDER, False),  # disabled, never logged in
-    ]
     rows = []
-    for n, (username, name, provider, admin) in enumerate(people, start=1):
-        locked, idle = username == "akim", username == "pnovak"
+    for u in directory.USERS:
+        provider = LDAP_PROVIDER if u.security_provider == "ldap" else LOCAL_PROVIDER
+        n, never = u.id, not u.enabled  # a disabled user never logged in
         rows.append(
-            (n, provider, n, username, name.split()[0], name, f"{username}@example.com", "en-us", admin,
-             not idle, None if idle else _at(n + 10), 3 if locked else 0, locked, _at(n), admin, admin, admin,
-             admin or n == 2, True, not idle)
+            (n, provider, n, u.username, u.public_display_name, u.private_display_name,
+             f"{u.username}@example.com", "en-us", u.admin, u.enabled, None if never else _at(n + 10),
+             3 if u.locked else 0, u.locked, _at(n), u.admin, u.admin, u.admin, u.admin or n == 2,
+             True, u.enabled)
         )  # fmt: skip
     columns = (
         "id, security_provider_id, display_number, username, public_display_name, private_display_name,"

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from harness.appliance import db
+from harness.appliance import db, directory
 
 DDL = """
 CREATE TABLE IF NOT EXISTS hist_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -395,43 +395,10 @@ def record_license_sample(
 
 # --- seeding -----------------------------------------------------------------------------------------
 
-REPS = [  # (id, username, private name, public name, public_ip, private_ip, hostname, os)
-    (
-        1,
-        "admin",
-        "Admin User",
-        "Support",
-        "203.0.113.5:50122",
-        "10.0.0.5",
-        "SD-WS-01",
-        "Windows 10 Pro x64 Edition",
-    ),
-    (
-        3,
-        "asmith",
-        "Alex Smith",
-        "Alex",
-        "203.0.113.7:61234",
-        "10.0.0.15",
-        "SD-WS-07",
-        "Windows 10 Pro x64 Edition",
-    ),
-    (
-        4,
-        "ppatel",
-        "Priya Patel",
-        "Priya",
-        "[2a01:4f8:c0c:1234::2]:51200",
-        "fd00::1b2",
-        "NOC-WS-02",
-        "Ubuntu 20.04.3",
-    ),
-    (7, "contractor.lee", "Sam Lee (invited)", "Sam", "198.51.100.44:50211", "Unknown", None, "Unknown"),
-    (8, "cwong", "Chris Wong", "Chris", "203.0.113.7:61290", "10.0.0.21", "SD-WS-11", "macOS 11.6"),
-]
-TEAMS = {1: "General", 2: "Service Desk", 5: "Messaging"}
-MEMBERS = {1: [1, 3, 4, 8], 2: [3, 4, 8], 5: [7, 8]}
-SITES = [(1, "Default"), (2, "Partners")]
+TEAMS = {t.id: t.name for t in directory.TEAMS}
+MEMBERS = {t.id: [user_id for user_id, _ in t.members] for t in directory.TEAMS}
+SITES = directory.SITES
+SESSION_REPS = [1, 3, 5, 8]  # the representatives the seeded sessions were handled by
 START_METHODS = ["front_end_survey", "session_key", "jump", "click_to_chat", "rep_list", "issue_submission"]
 CUSTOMERS = [
     ("jdoe", "Jane Doe", "Example Corp", "FIN-LT-004512", "Windows 10 Enterprise x64 Edition"),
@@ -461,10 +428,11 @@ def _public_ip(rng: random.Random) -> str:
 
 
 def session_rep(rep_id: int, gsnumber: int, owner: int, primary: int, seconds: int) -> SessionRep:
-    _, username, private, public, pub_ip, priv_ip, host, os_ = next(r for r in REPS if r[0] == rep_id)
+    u = directory.user(rep_id)
     return SessionRep(
-        gsnumber, rep_id, username, private, public, "" if rep_id == 7 else str(rep_id), pub_ip, priv_ip, host,
-        os_, owner, primary, seconds, invited=int(rep_id == 7),
+        gsnumber, rep_id, u.username, u.private_display_name, u.public_display_name,
+        "" if u.invited else str(rep_id), u.public_ip, u.private_ip, u.hostname, u.os, owner, primary, seconds,
+        invited=int(u.invited),
     )  # fmt: skip
 
 
@@ -492,7 +460,7 @@ def _support_session(
         s.teams.append((2, TEAMS[2], 0))
         s.events.append(Event(start + 1, "External Key", SYSTEM, data=[("external_key", "")]))
         return s
-    rep_id = rng.choice([1, 3, 4, 8])
+    rep_id = rng.choice(SESSION_REPS)
     finish = end if end is not None else start + 60
     rep = session_rep(rep_id, gs_rep, 1, 1, max(finish - start - 20, 1))
     rep_entity = Entity(gs_rep, "representative", rep.display_name)
@@ -549,7 +517,7 @@ def _survey(rng: random.Random, kind: str, gsnumber: int, who: str, questions: l
 
 
 def _presentation(rng: random.Random, lsid: str, start: int, end: int) -> Presentation:
-    rep_id = rng.choice([1, 3, 4])
+    rep_id = rng.choice([1, 3, 5])
     r = session_rep(rep_id, rng.randrange(100, 190), 1, 1, end - start)
     rep = PresentationRep(
         r.gsnumber, rep_id, r.username, r.public_display_name, r.display_name, r.public_ip, r.private_ip,
@@ -570,7 +538,7 @@ def _presentation(rng: random.Random, lsid: str, start: int, end: int) -> Presen
 
 
 def _team_events(rng: random.Random, path: Path, start: int) -> None:
-    a, b = session_rep(3, 109, 1, 1, 0), session_rep(4, 112, 1, 1, 0)
+    a, b = session_rep(3, 109, 1, 1, 0), session_rep(5, 112, 1, 1, 0)
     record_rep_login(path, a, start - 600, start + 8 * 3600)
     record_rep_login(path, b, start - 300, start + 6 * 3600)
     who_a = Entity(a.gsnumber, "representative", a.display_name)
