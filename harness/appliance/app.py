@@ -25,6 +25,7 @@ from harness.appliance import client_script, command, config_api, health, realti
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.state import LiveState
+from harness.appliance.world import World
 from harness.namespaces import DOCUMENTED
 
 log = logging.getLogger("harness.appliance")
@@ -76,6 +77,7 @@ class Appliance:
         self.state = LiveState(self.clock)  # the live model behind the real-time API and the commands
         self.db_path = config.data_dir / "appliance.sqlite"
         self.guid = self._identity()["guid"]
+        self.world = World(self)  # what happens on the appliance: logins, keys, sessions
         # Background services (simulation driver, archiver): objects with start() and stop(), run for as
         # long as the application is served (Starlette lifespan).
         self.services: list = []
