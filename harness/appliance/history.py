@@ -498,16 +498,16 @@ def _support_session(
         s.custom_attributes = [("asset_tag", "Asset Tag", f"LT-{rng.randrange(1000, 9999)}")]
     if end is not None:
         if (surveys or rng.random() < 0.5) and not jump:
-            s.surveys.append(_survey(rng, "cust", gs_cust, customer.name, CUST_QUESTIONS))
+            s.surveys.append(survey(rng, "cust", gs_cust, customer.name, CUST_QUESTIONS))
             s.events.append(Event(end - 8, "Customer Exit Survey", cust))
         if surveys or rng.random() < 0.4:
-            s.surveys.append(_survey(rng, "rep", gs_rep, rep.display_name, REP_QUESTIONS))
+            s.surveys.append(survey(rng, "rep", gs_rep, rep.display_name, REP_QUESTIONS))
             s.events.append(Event(end - 5, "Representative Exit Survey", rep_entity))
         s.events.append(Event(end, "Session End", rep_entity))
     return s
 
 
-def _survey(rng: random.Random, kind: str, gsnumber: int, who: str, questions: list) -> Survey:
+def survey(rng: random.Random, kind: str, gsnumber: int, who: str, questions: list) -> Survey:
     return Survey(
         kind,
         gsnumber,
