@@ -108,13 +108,20 @@ def validate(
     help="API accounts JSON (default: <data>/accounts.json, seeded on first start).",
 )
 @click.option(
-    "--seed",
-    default=0,
-    show_default=True,
-    help="Seed of the generated history (and of the simulation driver, not built yet).",
+    "--seed", default=0, show_default=True, help="Seed of the generated history and of the simulation driver."
 )
 @click.option(
-    "--speed", default=1.0, show_default=True, help="Speed of the simulation driver (not built yet)."
+    "--speed",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="Pace of the simulation driver (2 is twice as busy).",
+)
+@click.option(
+    "--simulation/--no-simulation",
+    default=True,
+    show_default=True,
+    help="Run the simulation driver (representatives and customers coming and going).",
 )
 @click.option("--namespace", help="Namespace of the XML answers: a family base or its /command URI.")
 def serve(
@@ -125,6 +132,7 @@ def serve(
     accounts_file: str | None,
     seed: int,
     speed: float,
+    simulation: bool,
     namespace: str | None,
 ) -> None:
     """Run the embedded reference appliance (first line: `listening on <base URL>`)."""
@@ -140,6 +148,7 @@ def serve(
         accounts_file=Path(accounts_file) if accounts_file else None,
         seed=seed,
         speed=speed,
+        simulate=simulation,
     )
     if namespace:
         config.namespaces = namespaces_for(namespace)

@@ -110,8 +110,7 @@ def test_an_api_client_and_the_driver_can_act_on_the_same_sessions(tmp_path) -> 
 
 
 def test_served_with_the_driver_the_appliance_lives_and_reports_it(tmp_path) -> None:
-    appliance = Appliance(ApplianceConfig(tmp_path, seed=2, speed=500.0))  # a step every 4 ms
-    appliance.services.append(Simulation(appliance))
+    appliance = Appliance(ApplianceConfig(tmp_path, seed=2, speed=500.0, simulate=True))  # a step every 4 ms
     with server.running(appliance) as url:
         deadline = time.monotonic() + 60
         conn = sqlite3.connect(appliance.db_path)

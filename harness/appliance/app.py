@@ -24,6 +24,7 @@ from harness.appliance import accounts as acc
 from harness.appliance import client_script, command, config_api, health, realtime, reporting
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
+from harness.appliance.simulation import Simulation
 from harness.appliance.state import LiveState
 from harness.appliance.world import World
 from harness.namespaces import DOCUMENTED
@@ -37,7 +38,7 @@ class ApplianceConfig:
     accounts_file: Path | None = None  # default: <data_dir>/accounts.json, seeded on first start
     seed: int = 0
     speed: float = 1.0
-    simulate: bool = True
+    simulate: bool = False  # the simulation driver (serve turns it on; tests drive it themselves)
     company_name: str = "example"
     company_site: str = "example"  # the site name BRCS file names end with (*.brcs-<companySiteName>)
     hostname: str = "localhost"  # the public site name the appliance reports
@@ -80,7 +81,7 @@ class Appliance:
         self.world = World(self)  # what happens on the appliance: logins, keys, sessions
         # Background services (simulation driver, archiver): objects with start() and stop(), run for as
         # long as the application is served (Starlette lifespan).
-        self.services: list = []
+        self.services: list = [Simulation(self)] if config.simulate else []
 
     def start_services(self) -> None:
         for service in self.services:
