@@ -3,12 +3,15 @@ history, visible through the APIs, and harmless when API clients act on the same
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import sqlite3
 import time
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from harness.appliance import server
 from harness.appliance.app import Appliance, ApplianceConfig
@@ -138,3 +141,48 @@ def test_served_with_the_driver_the_appliance_lives_and_reports_it(tmp_path) -> 
 def test_a_non_positive_speed_does_not_divide_by_zero(tmp_path, speed) -> None:
     appliance = Appliance(ApplianceConfig(tmp_path, speed=speed), clock=ManualClock(NOW))
     assert Simulation(appliance).speed > 0
+
+
+def apply(replica: dict, message: dict) -> None:
+    """A real-time message applied to a replica, as the guide tells integrations to."""
+    if message["type"] == "truncate_model":
+        replica.clear()
+    for table, rows in message.get("insert", {}).items():
+        replica.setdefault(table, {}).update(rows)
+    for table, rows in message.get("update", {}).items():
+        for i, row in rows.items():
+            replica[table][i].update(row)
+    for table, ids in message.get("delete", {}).items():
+        for i in ids:
+            del replica[table][i]
+
+
+def test_a_real_time_replica_follows_the_simulation(tmp_path) -> None:
+    """An integration subscribed over /nw while the driver runs rebuilds exactly the live model."""
+    appliance = Appliance(ApplianceConfig(tmp_path, seed=8, speed=300.0, simulate=True))
+    bearer = appliance.tokens.issue(appliance.account("real_time_only").client_id).value
+
+    async def follow(url: str) -> dict:
+        replica: dict[str, dict] = {}
+        async with connect(url, subprotocols=["ingredi%20state%20api"], open_timeout=10) as ws:
+            hello = {"type": "authenticate", "credentials": {"bearer_token": bearer}}
+            await ws.send(
+                json.dumps(hello) + "\n" + json.dumps({"type": "subscribe", "tables": "all"}) + "\n"
+            )
+            buffer, updates, marker = b"", 0, None
+            while marker is None or str(marker) not in replica.get("queue", {}):
+                buffer += await asyncio.wait_for(ws.recv(), 10)
+                while b"\n" in buffer:
+                    line, _, buffer = buffer.partition(b"\n")
+                    message = json.loads(line)
+                    apply(replica, message)
+                    updates += message["type"] == "model_update"
+                if updates >= 60 and marker is None:  # enough of the driver's changes: stop it, then drain
+                    appliance.services[0].stop()
+                    marker = appliance.state.insert("queue", {"name": "marker", "type": "prewait"})
+        return replica
+
+    with server.running(appliance) as base:
+        replica = asyncio.run(follow("ws" + base.removeprefix("http") + "/nw"))
+    model = {t: {str(i): row for i, row in rows.items()} for t, rows in appliance.state.snapshot().items()}
+    assert {t: rows for t, rows in replica.items() if rows} == {t: rows for t, rows in model.items() if rows}
