@@ -7,6 +7,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 
 import uvicorn
@@ -16,6 +17,9 @@ from harness.appliance.tls import certificate
 
 
 def _uvicorn_config(app, host: str, port: int, **extra) -> uvicorn.Config:
+    # The websockets-legacy implementation is chosen on purpose (see ws= below): its deprecation notice would
+    # only alarm users of `rs-harness serve`.
+    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
     return uvicorn.Config(
         app,
         host=host,
