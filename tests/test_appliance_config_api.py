@@ -156,20 +156,10 @@ CONFORMANCE = Conformance(DOC)
 
 
 def _serve(tmp: Path) -> Iterator[tuple[Appliance, str]]:
-    """The appliance over real HTTP, with the configuration API added until create_app mounts it itself."""
-    appliance = Appliance(ApplianceConfig(tmp, simulate=False))
-    create_app = server.create_app
-
-    def with_config_api(app_appliance: Appliance):
-        app = create_app(app_appliance)
-        if not any(getattr(r, "path", None) == PREFIX for r in app.router.routes):
-            app.router.routes.extend(config_api.routes(app_appliance))
-        return app
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(server, "create_app", with_config_api)
-        with server.running(appliance) as url:
-            yield appliance, url
+    """The appliance over real HTTP."""
+    appliance = Appliance(ApplianceConfig(tmp))
+    with server.running(appliance) as url:
+        yield appliance, url
 
 
 def _token(url: str, appliance: Appliance, account: str) -> str:

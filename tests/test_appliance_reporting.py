@@ -15,10 +15,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from harness.appliance import history, reporting, server
-from harness.appliance.app import Appliance, ApplianceConfig, create_app
+from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.clock import ManualClock
 from harness.validate import validate
 
@@ -159,18 +158,6 @@ DOWNLOAD_EXAMPLES = [  # the file downloads: nothing is stored, so each answers 
 ]
 
 
-def with_reporting(appliance: Appliance) -> Starlette:
-    """The appliance's application with the reporting routes in front (app.py does not list them yet)."""
-    app = create_app(appliance)
-    app.router.routes[:0] = reporting.routes(appliance)
-    return app
-
-
-@pytest.fixture(autouse=True)
-def _serve_reporting(monkeypatch):
-    monkeypatch.setattr(server, "create_app", with_reporting)
-
-
 def bearers(appliance: Appliance, url: str) -> dict[str, dict[str, str]]:
     out = {}
     for account in appliance.accounts:
@@ -188,10 +175,8 @@ def served(tmp_path_factory):
     appliance = Appliance(
         ApplianceConfig(tmp_path_factory.mktemp("reporting"), seed=7), clock=ManualClock(NOW)
     )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(server, "create_app", with_reporting)
-        with server.running(appliance) as url:
-            yield appliance, url, bearers(appliance, url)
+    with server.running(appliance) as url:
+        yield appliance, url, bearers(appliance, url)
 
 
 def get(served, query: str | dict, account: str = "full", path: str = "/api/reporting") -> httpx.Response:
