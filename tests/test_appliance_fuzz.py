@@ -1,0 +1,153 @@
+"""Malformed and hostile requests to every endpoint of the embedded appliance: never a 500, never a stack
+trace, never a hang; the appliance keeps answering afterwards. Hypothesis draws parameter names from each
+API's vocabulary (so requests get past the first checks) and values from hostile text."""
+
+from __future__ import annotations
+
+import string
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.appliance import server
+from harness.appliance.app import Appliance, ApplianceConfig
+from harness.appliance.command import GUIDE_ACTIONS
+from harness.appliance.reporting import REPORTS
+
+VOCABULARY = {
+    "/api/command": [
+        "action", "lsid", "rep_id", "rep_username", "queue_id", "type", "ttl", "url_hostname", "team_id",
+        "body", "impersonate", "timestamp", "to_rep", "to_rep_username", "short_key", "name", "ip_address",
+        "operating_system", "computer_name", "chat_url", "customer", "code_name", "showmembers",
+        "session.custom.external_key", "session.custom.custom_field1", "session.priority", "session.skills",
+        "summary_only", "include_connections", "role", "hostname", "jump_group", "shortcut", "session_policy",
+    ],
+    "/api/reporting": [
+        "generate_report", "start_date", "end_date", "start_time", "end_time", "duration", "lsid", "lsids",
+        "limit", "report_type", "id", "site_id", "team_id", "group_by", "date", "type", "index", "instance",
+        "download", "view", "sessions",
+    ],
+    "/api/client_script": ["type", "operation", "action", "search_string", "client.hostname", "session.custom.x"],
+    "/api/start_session": [
+        "id", "name", "short_key", "issue_menu", "codeName", "c2cjs", "customer.name", "customer.details",
+        "locale", "platform", "timezone_offset", "session.priority", "session.skills", "session.custom.x",
+    ],
+    "/oauth2/token": ["grant_type", "scope", "client_id"],
+    "/check_health": ["x"],
+    "/api/backup": ["x"],
+    "/api/config/v1/jump-group": ["per_page", "current_page", "name", "code_name"],
+    "/api/config/v1/user/1": ["username", "per_page"],
+    "/nw": ["x"],
+    "/": ["ak"],
+}  # fmt: skip
+CHOSEN = {
+    "action": sorted(GUIDE_ACTIONS) + ["", "GET_API_INFO"],
+    "generate_report": sorted(REPORTS) + [""],
+    "type": ["rep", "web_console", "support", "state", "event", "all"],
+    "operation": ["generate", "execute"],
+}
+HOSTILE = [
+    "", " ", "0", "-1", "1", "3", "99999999999999999999999", "1e308", "NaN", "rep:1", "team:", "rep_username:",
+    "issue:", "c69a8e10bea9428f816cfababe9815fe", "%00", "\x00", "\ud7ff", "😀" * 300, "a" * 5000,
+    "<x>&amp;</x>", "'; DROP TABLE hist_support_session; --", "../../etc/passwd", "2016-02-30", "all",
+]  # fmt: skip
+TEXT = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=64), st.text(string.digits + ":-,", max_size=24))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    appliance = Appliance(ApplianceConfig(tmp_path_factory.mktemp("fuzz"), seed=1))
+    appliance.world.login(1)
+    with server.running(appliance) as url:
+        full = appliance.account("full")
+        token = httpx.post(
+            f"{url}/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(full.client_id, full.client_secret),
+        ).json()["access_token"]
+        with httpx.Client(base_url=url, timeout=30) as client:
+            yield client, token
+
+
+def params_for(path: str):
+    names = VOCABULARY[path]
+    value = st.deferred(lambda: TEXT)
+    pair = st.sampled_from(names).flatmap(
+        lambda name: st.tuples(st.just(name), st.sampled_from(CHOSEN[name]) if name in CHOSEN else value)
+    )
+    return st.lists(pair, max_size=8)
+
+
+def check(response: httpx.Response) -> None:
+    assert response.status_code < 500 or (
+        response.status_code == 500 and response.request.url.path == "/check_health"
+    ), response.text[:300]
+    body = response.content.lower()
+    assert b"traceback" not in body and b'file "/' not in body, response.text[:300]
+
+
+@pytest.mark.parametrize("path", sorted(VOCABULARY))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_request_breaks_an_endpoint(served, path, data) -> None:
+    client, token = served
+    params = data.draw(params_for(path), label="params")
+    method = data.draw(st.sampled_from(["GET", "POST", "PUT", "DELETE"]), label="method")
+    headers = data.draw(
+        st.sampled_from(
+            [
+                {"Authorization": f"Bearer {token}"},
+                {"Authorization": "Bearer " + "x" * 40},
+                {"Authorization": "Basic Og=="},
+                {},
+            ]
+        ),
+        label="headers",
+    )
+    how = data.draw(st.sampled_from(["query", "form", "raw"]), label="how")
+    try:
+        if how == "query" or method in ("GET", "DELETE"):
+            response = client.request(method, path, params=params, headers=headers)
+        elif how == "form":
+            response = client.request(method, path, data=dict(params), headers=headers)
+        else:
+            raw = data.draw(st.binary(max_size=512), label="body")
+            content_type = data.draw(
+                st.sampled_from(
+                    ["application/x-www-form-urlencoded", "application/json", "multipart/form-data"]
+                )
+            )
+            response = client.request(
+                method, path, content=raw, headers={**headers, "Content-Type": content_type}
+            )
+    except httpx.InvalidURL:  # a value httpx itself refuses to send (e.g. a lone surrogate): nothing sent
+        return
+    check(response)
+
+
+def test_the_appliance_still_answers_after_the_storm(served) -> None:
+    client, token = served
+    response = client.get(
+        "/api/command", params={"action": "get_api_info"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200 and b"<api_information" in response.content
+
+
+@pytest.mark.parametrize(
+    "status, body, ok",
+    [
+        (200, b"<success/>", True),
+        (404, b"not found", True),
+        (500, b'{"error": "server_error"}', False),
+        (400, b'Traceback (most recent call last):\n  File "/x.py", line 1', False),
+    ],
+)
+def test_the_check_itself_fails_on_a_500_or_a_stack_trace(status, body, ok) -> None:
+    response = httpx.Response(status, content=body, request=httpx.Request("GET", "http://x/api/command"))
+    if ok:
+        check(response)
+    else:
+        with pytest.raises(AssertionError):
+            check(response)
