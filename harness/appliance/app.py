@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
-from harness.appliance import client_script, command, config_api, health, realtime, reporting
+from harness.appliance import client_script, command, config_api, health, realtime, reporting, start_session
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.simulation import Simulation
@@ -135,6 +135,7 @@ def create_app(appliance: Appliance) -> Starlette:
     routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
     routes += health.routes(appliance) + client_script.routes(appliance) + realtime.routes(appliance)
     routes += reporting.routes(appliance) + config_api.routes(appliance)
+    routes += start_session.routes(appliance)  # session generation, the key URL and the / page
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
 
     @contextlib.asynccontextmanager
