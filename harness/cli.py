@@ -123,6 +123,12 @@ def validate(
     show_default=True,
     help="Run the simulation driver (representatives and customers coming and going).",
 )
+@click.option(
+    "--state-archive-api/--no-state-archive-api",
+    default=True,
+    show_default=True,
+    help='The /login setting "Enable State Archive API" (the ArchiveListing and Archive reports).',
+)
 @click.option("--namespace", help="Namespace of the XML answers: a family base or its /command URI.")
 def serve(
     host: str,
@@ -133,6 +139,7 @@ def serve(
     seed: int,
     speed: float,
     simulation: bool,
+    state_archive_api: bool,
     namespace: str | None,
 ) -> None:
     """Run the embedded reference appliance (first line: `listening on <base URL>`)."""
@@ -149,6 +156,7 @@ def serve(
         seed=seed,
         speed=speed,
         simulate=simulation,
+        state_archive_api=state_archive_api,
     )
     if namespace:
         config.namespaces = namespaces_for(namespace)

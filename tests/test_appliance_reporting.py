@@ -124,7 +124,7 @@ generate_report=ArchiveListing&date=2016-10-01
 """.strip().splitlines()
 
 # Examples whose answer holds no record on the seeded appliance: the session IDs are support sessions,
-# not presentations, and the seed keeps no state archives.
+# not presentations, and 2016-10-01 has no archives (not one of the last seven active days).
 EMPTY = {
     "generate_report=PresentationSession&lsid=c69a8e10bea9428f816cfababe9815fe",
     (
@@ -145,12 +145,9 @@ ROOTS = {
     "LicenseUsage": ("license_usage", b"<license_time_interval "),
     "ArchiveListing": ("archives", b""),
 }
-DOWNLOAD_EXAMPLES = [  # the file downloads: nothing is stored, so each answers a root <error>
-    "generate_report=SupportSessionRecording&lsid=c69a8e10bea9428f816cfababe9815fe",
-    "generate_report=ShowMyScreenRecording&lsid=c69a8e10bea9428f816cfababe9815fe&instance=0",
-    "generate_report=ShowMyScreenRecording&lsid=c69a8e10bea9428f816cfababe9815fe&instance=2",
-    "generate_report=CommandShellRecording&lsid=c69a8e10bea9428f816cfababe9815fe&instance=0",
-    "generate_report=CommandShellRecording&lsid=c69a8e10bea9428f816cfababe9815fe&instance=2",
+# File downloads with nothing to download: the guide's session is a support session, not a presentation, and
+# 2016-10-01 is not among the last seven active days (test_appliance_recordings / _archives: the files).
+DOWNLOAD_EXAMPLES = [
     "generate_report=PresentationSessionRecording&lsid=c69a8e10bea9428f816cfababe9815fe",
     "generate_report=PresentationRecording&lsid=c69a8e10bea9428f816cfababe9815fe",
     "generate_report=Archive&type=state&date=2016-10-01&index=50",

@@ -39,6 +39,7 @@ class ApplianceConfig:
     seed: int = 0
     speed: float = 1.0
     simulate: bool = False  # the simulation driver (serve turns it on; tests drive it themselves)
+    state_archive_api: bool = True  # "Enable State Archive API" (off: ArchiveListing and Archive answer 403)
     company_name: str = "example"
     company_site: str = "example"  # the site name BRCS file names end with (*.brcs-<companySiteName>)
     hostname: str = "localhost"  # the public site name the appliance reports

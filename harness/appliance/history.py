@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS hist_presentation_rep (
 CREATE TABLE IF NOT EXISTS hist_presentation_event (
     lsid TEXT NOT NULL REFERENCES hist_presentation (lsid), seq INTEGER NOT NULL, ts INTEGER NOT NULL,
     event_type TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (lsid, seq));
+CREATE INDEX IF NOT EXISTS hist_session_event_ts ON hist_session_event (ts);
+CREATE INDEX IF NOT EXISTS hist_presentation_event_ts ON hist_presentation_event (ts);
 CREATE TABLE IF NOT EXISTS hist_team_member (
     team_id INTEGER NOT NULL, team_name TEXT NOT NULL, rep_id INTEGER NOT NULL, PRIMARY KEY (team_id, rep_id));
 CREATE TABLE IF NOT EXISTS hist_team_event (
@@ -496,6 +498,7 @@ def _support_session(
     if rng.random() < 0.4:
         s.external_key = f"INC{rng.randrange(10**6, 10**7)}"
         s.custom_attributes = [("asset_tag", "Asset Tag", f"LT-{rng.randrange(1000, 9999)}")]
+    _seed_recordings(s, rep_entity, cust, t + 52)
     if end is not None:
         if (surveys or rng.random() < 0.5) and not jump:
             s.surveys.append(survey(rng, "cust", gs_cust, customer.name, CUST_QUESTIONS))
@@ -516,6 +519,23 @@ def survey(rng: random.Random, kind: str, gsnumber: int, who: str, questions: li
     )
 
 
+# --- seeded recordings: decided from the lsid, not the rng, so the rest of the seed stays as it was -----
+
+
+def _seed_recordings(s: SupportSession, rep: Entity, cust: Entity, at: int) -> None:
+    """A screen sharing recording (has_recording) and Show My Screen / command shell recordings (their
+    events, see recordings.py) for some sessions that ended. The guide's session has all three, with three
+    instances each: its ShowMyScreenRecording and CommandShellRecording examples ask for instances 0 and 2."""
+    if s.end_ts is None:
+        return
+    h, guide = int(s.lsid[:8], 16), s.lsid == GUIDE_LSIDS[0]
+    s.has_recording = int(guide or h % 3 != 0)
+    for i in range(3 if guide else h // 3 % 3):
+        s.events.append(Event(at + i, "Show My Screen Recording", rep))
+    for i in range(3 if guide else h // 9 % 3):
+        s.events.append(Event(at + 4 + i, "Command Shell Session Started", rep, destination=cust))
+
+
 def _presentation(rng: random.Random, lsid: str, start: int, end: int) -> Presentation:
     rep_id = rng.choice([1, 3, 5])
     r = session_rep(rep_id, rng.randrange(100, 190), 1, 1, end - start)
@@ -534,7 +554,8 @@ def _presentation(rng: random.Random, lsid: str, start: int, end: int) -> Presen
         )
     events.append(Event(start + 60, "Chat Message", who, body="Welcome, we'll start in a minute."))
     events.append(Event(end, "Session End", who))
-    return Presentation(lsid, start, end, attendees, [rep], events, site_id=1)
+    has_recording = int(lsid == GUIDE_PRESENTATION or int(lsid[:8], 16) % 2 == 0)  # as _seed_recordings
+    return Presentation(lsid, start, end, attendees, [rep], events, site_id=1, has_recording=has_recording)
 
 
 def _team_events(rng: random.Random, path: Path, start: int) -> None:

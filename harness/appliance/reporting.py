@@ -6,7 +6,12 @@ report; each report needs its permission (perm_reporting_support, _presentation,
 Choices where the guide is silent: every failure is a root <error> in the reporting namespace; HTTP 400 for
 a malformed request (no or unknown report, missing, conflicting or malformed parameters), 403 when the
 account lacks the report's permission, 413 for a body over 1 MiB, 200 for the documented "nothing found"
-answers of the file downloads (no recordings or state archives are stored, so those always answer it).
+answers of the file downloads ("No recording found ...", "No archives found for the given search
+criteria."), 403 for ArchiveListing and Archive while "Enable State Archive API" is off
+(`ApplianceConfig.state_archive_api`, `serve --no-state-archive-api`), with the message "The state archive
+API is disabled (Management > API Configuration > Enable State Archive API)." (checked after the permission,
+before the parameters). The recording reports validate lsid (32 hexadecimal digits) and instance; the guide
+documents no other parameter for them. Archives: see archive.py; recordings: see recordings.py.
 Dates are UTC days; a window is [from, from + duration), duration 0 meaning up to now. The end_* sets
 match closed sessions only. A repeated parameter keeps its first value; `limit` is ignored with lsid(s).
 """
@@ -24,19 +29,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.appliance import db, history
+from harness.appliance import archive, db, history, recordings
 from harness.appliance.command import _params
 from harness.appliance.history import Event, Question
 from harness.appliance.oauth import access_denied, authenticate
-from harness.appliance.xmlresponse import Node, error_response, xml_response
+from harness.appliance.xmlresponse import Node, attachment, error_response, xml_response
 
 LSID = re.compile(r"[0-9a-fA-F]{32}")
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-INTEGER = re.compile(r"\d{1,12}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # ASCII: \d would take any Unicode digit
+INTEGER = re.compile(r"\d{1,12}", re.ASCII)
 
 
 class BadRequest(Exception):
     """A parameter error: answered as a root <error> with HTTP 400."""
+
+    status = 400
+
+
+class Forbidden(BadRequest):
+    """A report switched off by a setting: a root <error> with HTTP 403."""
+
+    status = 403
 
 
 @dataclass(frozen=True)
@@ -303,9 +316,30 @@ def _session_rows(report: Report, table: str, presentation: bool = False) -> lis
     ).fetchall()
 
 
-def _download_url(report: Report, lsid: str, kind: str, action: str, view: bool = False) -> str:
-    url = f"https://{report.appliance.config.hostname}/session_download?lsid={lsid}&dl_action={action}"
-    return url + f"&sessionType={kind}" + ("&view=1" if view else "")
+def _download_url(
+    report: Report, lsid: str, kind: str, action: str, view: bool = False, instance=None
+) -> str:
+    """A chat or recording URL; recordings.session_download serves it."""
+    host = report.appliance.config.hostname
+    return recordings.url(host, lsid, action, presentation=kind == "pres", instance=instance, view=view)
+
+
+def _add_recordings(report: Report, node: Node, lsid: str, kind: str, has_recording: int, events) -> None:
+    """The recording URLs of a session that ended, in the schema's order after the chat URLs."""
+    if has_recording:
+        node.add("session_recording_view_url", _download_url(report, lsid, kind, recordings.SESSION, True))
+        node.add("session_recording_download_url", _download_url(report, lsid, kind, recordings.SESSION))
+    for action, tag in (
+        (recordings.SHOW_MY_SCREEN, "show_my_screen"),
+        (recordings.COMMAND_SHELL, "command_shell"),
+    ):
+        count = sum(1 for e in events if e.event_type == recordings.EVENT_OF[action])
+        if count:
+            listing = node.add(f"{tag}_recordings")
+            for i in range(count):
+                item = listing.add(f"{tag}_recording", instance=i)
+                item.add("download_url", _download_url(report, lsid, kind, action, instance=i))
+                item.add("view_url", _download_url(report, lsid, kind, action, view=True, instance=i))
 
 
 def _events(conn, table: str, ids: list[str]) -> dict[str, list[Event]]:
@@ -346,6 +380,7 @@ def support_session(report: Report) -> Node:
         if s["end_ts"] is not None:  # chat transcripts exist only for sessions that ended
             node.add("session_chat_view_url", _download_url(report, lsid, "sd", "chat", view=True))
             node.add("session_chat_download_url", _download_url(report, lsid, "sd", "chat"))
+            _add_recordings(report, node, lsid, "sd", s["has_recording"], events[lsid])
         for name in ("file_transfer_count", "file_move_count", "file_delete_count"):
             node.add(name, s[name])
         first = customers[lsid][0]
@@ -574,6 +609,9 @@ def presentation_session(report: Report) -> Node:
         if s["end_ts"] is not None:
             node.add("session_chat_view_url", _download_url(report, lsid, "pres", "chat", view=True))
             node.add("session_chat_download_url", _download_url(report, lsid, "pres", "chat"))
+            if s["has_recording"]:
+                node.add("session_recording_view_url", _download_url(report, lsid, "pres", "recording", True))
+                node.add("session_recording_download_url", _download_url(report, lsid, "pres", "recording"))
         listing = node.add("attendee_list", "")
         for a in attendees[lsid]:
             attendee = listing.add("attendee", gsnumber=a["gsnumber"])
@@ -652,35 +690,72 @@ def license_usage(report: Report) -> Node:
     return root
 
 
-# --- downloads: no recordings or archives are stored ------------------------------------------------
+# --- downloads: recordings and archives -------------------------------------------------------------
 
 
-def _not_found(message: str, *required: str) -> Callable[[Report], str]:
-    def build(report: Report) -> str:
-        for name in required:
-            if report.get(name) is None:
-                raise BadRequest(f"Missing required parameter: {name}")
-        if report.get("instance") is not None:
-            _integer(report.get("instance"), "instance")
-        if report.get("index") is not None:
-            _integer(report.get("index"), "index")
-        if report.get("date") is not None:
-            _date(report.get("date"), "date")
-        if report.get("type") is not None and report.get("type") not in ("state", "event"):
-            raise BadRequest("Invalid value for parameter type: expected state or event")
-        return message
+def _required(report: Report, *names: str) -> list[str]:
+    for name in names:
+        if report.get(name) is None:
+            raise BadRequest(f"Missing required parameter: {name}")
+    return [report.get(name) for name in names]
+
+
+def _recording(kind: str, message: str, presentation: bool = False) -> Callable[[Report], Response | str]:
+    """A recording report: the file, or its documented "not found" message."""
+
+    def build(report: Report) -> Response | str:
+        (lsid,) = _required(report, "lsid")
+        if not LSID.fullmatch(lsid):
+            raise BadRequest(
+                "Invalid value for parameter lsid: expected a session ID (32 hexadecimal digits)"
+            )
+        instance = None
+        if kind in recordings.EVENT_OF:
+            instance = _integer(_required(report, "instance")[0], "instance")
+        found = recordings.find(report.appliance.db_path, kind, lsid.lower(), presentation, instance)
+        return message if found is None else recordings.response(report.appliance.db_path, found)
 
     return build
 
 
+def _archive_api(report: Report) -> None:
+    if not report.appliance.config.state_archive_api:
+        raise Forbidden(
+            "The state archive API is disabled (Management > API Configuration > Enable State Archive API)."
+        )
+
+
 def archive_listing(report: Report) -> Node:
-    if report.get("date") is None:
-        raise BadRequest("Missing required parameter: date")
-    _date(report.get("date"), "date")
-    return Node("archives", "")  # this appliance keeps no state archives
+    _archive_api(report)
+    (date,) = _required(report, "date")
+    _date(date, "date")
+    root = Node("archives", "")
+    for e in archive.listing(report.appliance, date):
+        node = root.add(f"{e.kind}_archive")
+        add_time(node, "time", e.start)
+        if e.kind == "event":
+            add_time(node, "end_time", e.end)
+        node.add("index", e.index)
+        if e.kind == "state":
+            node.add("event_archive_index", e.event_index)
+    return root
 
 
-REPORTS: dict[str, tuple[str, Callable[[Report], Node | str]]] = {
+def archive_download(report: Report) -> Response | str:
+    _archive_api(report)
+    kind, date, index_text = _required(report, "type", "date", "index")
+    if kind not in ("state", "event"):
+        raise BadRequest("Invalid value for parameter type: expected state or event")
+    _date(date, "date")
+    index = _integer(index_text, "index")
+    entry = archive.find(report.appliance, kind, date, index)
+    data = archive.read(report.appliance, entry) if entry else None
+    if data is None:
+        return "No archives found for the given search criteria."
+    return attachment(data, f"{kind}-archive-{date}-{index}.json.gz", media_type="application/gzip")
+
+
+REPORTS: dict[str, tuple[str, Callable[[Report], Node | Response | str]]] = {
     "SupportSession": ("perm_reporting_support", support_session),
     "SupportSessionListing": ("perm_reporting_support", support_session_listing),
     "SupportSessionSummary": ("perm_reporting_support", support_session_summary),
@@ -689,32 +764,29 @@ REPORTS: dict[str, tuple[str, Callable[[Report], Node | str]]] = {
     "SupportTeam": ("perm_reporting_support", support_team),
     "SupportSessionRecording": (
         "perm_reporting_support",
-        _not_found("No recording found for the given session.", "lsid"),
+        _recording(recordings.SESSION, "No recording found for the given session."),
     ),
     "ShowMyScreenRecording": (
         "perm_reporting_support",
-        _not_found(
-            "No Show My Screen recording found for the given session and instance.", "lsid", "instance"
+        _recording(
+            recordings.SHOW_MY_SCREEN, "No Show My Screen recording found for the given session and instance."
         ),
     ),
     "CommandShellRecording": (
         "perm_reporting_support",
-        _not_found(
-            "No command shell recording found for the given session and instance.", "lsid", "instance"
+        _recording(
+            recordings.COMMAND_SHELL, "No command shell recording found for the given session and instance."
         ),
     ),
     "PresentationSession": ("perm_reporting_presentation", presentation_session),
     "PresentationSessionListing": ("perm_reporting_presentation", presentation_session_listing),
     "PresentationSessionRecording": (
         "perm_reporting_presentation",
-        _not_found("No recording found for the given presentation.", "lsid"),
+        _recording(recordings.SESSION, "No recording found for the given presentation.", presentation=True),
     ),
     "LicenseUsage": ("perm_reporting_license", license_usage),
     "ArchiveListing": ("perm_reporting_archive", archive_listing),
-    "Archive": (
-        "perm_reporting_archive",
-        _not_found("No archives found for the given search criteria.", "type", "date", "index"),
-    ),
+    "Archive": ("perm_reporting_archive", archive_download),
 }
 REPORTS["PresentationRecording"] = REPORTS["PresentationSessionRecording"]  # deprecated name, still served
 
@@ -741,15 +813,18 @@ async def endpoint(request: Request) -> Response:
         # SQLite work off the event loop; db.connect keeps one connection per worker thread.
         result = await run_in_threadpool(build, Report(appliance, params))
     except BadRequest as exc:
-        return error_response(namespace, str(exc), 400)
+        return error_response(namespace, str(exc), exc.status)
     if isinstance(result, str):
         return error_response(namespace, result, 200)
+    if isinstance(result, Response):  # a file download
+        return result
     return xml_response(result, namespace)
 
 
 def routes(appliance) -> list:
     history.ensure(appliance.db_path)
     history.seed_history(appliance)
+    archive.attach(appliance)  # the archiver service, started and stopped with the application
     return [
         Route(path, endpoint, methods=["GET", "POST"]) for path in ("/api/reporting", "/api/reporting.ns")
-    ]
+    ] + recordings.routes()

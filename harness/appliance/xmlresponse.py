@@ -70,10 +70,12 @@ def error_response(namespace: str, message: str, status_code: int = 200) -> Resp
     return xml_response(Node("error", message), namespace, status_code)
 
 
-def attachment(data: bytes, filename: str) -> Response:
-    """A file download."""
+def attachment(
+    data: bytes, filename: str, media_type: str = "application/octet-stream", disposition: str = "attachment"
+) -> Response:
+    """A file download (disposition "inline" to be shown in the browser instead)."""
     return Response(
         data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        media_type=media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
     )
