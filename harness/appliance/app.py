@@ -79,6 +79,8 @@ class Appliance:
         self.state = LiveState(self.clock)  # the live model behind the real-time API and the commands
         self.db_path = config.data_dir / "appliance.sqlite"
         self.guid = self._identity()["guid"]
+        self.failover_role = "none"  # none, primary or backup: set_failover_role sets it (command API)
+        self.last_data_sync: int | None = None  # when set_failover_role data_sync_first=1 last synced
         self.world = World(self)  # what happens on the appliance: logins, keys, sessions
         # Background services (simulation driver, archiver): objects with start() and stop(), run for as
         # long as the application is served (Starlette lifespan).

@@ -7,7 +7,8 @@ Choices where the guide is silent (recorded in the issue note): every failure is
 command namespace; HTTP 200 for failures the guide documents as <error> answers of an action, 400 for a
 malformed request (no or unknown action, multipart, a body that is not UTF-8 form data), 403 when the
 account's perm_command does not allow the action, 413 for a body over 1 MiB, 501 for an action of the
-guide this build does not implement yet. A repeated parameter keeps its first value.
+guide this build does not implement yet (none since command_actions.py). A repeated parameter keeps its
+first value.
 """
 
 from __future__ import annotations
@@ -166,3 +167,6 @@ async def endpoint(request: Request) -> Response:
 
 def routes(appliance) -> list:
     return [Route(path, endpoint, methods=["GET", "POST"]) for path in ("/api/command", "/api/command.ns")]
+
+
+from harness.appliance import command_actions  # noqa: F401  (registers the actions)

@@ -1,9 +1,10 @@
 """Health (command check_health and the plain /check_health probe) and the backup API.
 
 Guide, "API Command: check_health": the appliance's hostname and GUID, its version, success 1 or 0, an
-error_message only when a problem is found, the failover role (none: this appliance has no failover peer,
-so no shared IPs and no data sync elements). "Alternative Method": /check_health answers 200 when the probe
-succeeds, 500 if not, with a short human-readable message and nothing else.
+error_message only when a problem is found, the failover role (none until set_failover_role sets one: see
+command_actions.py), no shared IPs, and the data sync elements once a data sync has been asked for.
+"Alternative Method": /check_health answers 200 when the probe succeeds, 500 if not, with a short
+human-readable message and nothing else.
 
 The probe is real: the data store must take a write and give it back.
 
@@ -63,7 +64,13 @@ async def check_health_action(call) -> Response:
     root.add("success", 0 if problem else 1)
     if problem:
         root.add("error_message", problem)
-    root.add("failover_role", "none")
+    root.add("failover_role", appliance.failover_role)
+    if appliance.last_data_sync is not None:  # set_failover_role data_sync_first=1 (command_actions.py)
+        synced = appliance.last_data_sync
+        root.add(
+            "last_data_sync_time", time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(synced)), ts=synced
+        )
+        root.add("last_data_sync_status", "Success")
     return xml_response(root, call.namespace)
 
 

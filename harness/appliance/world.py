@@ -242,7 +242,7 @@ class World:
             if issue is None:
                 raise WorldError(f"Invalid issue code name: {value}")
             return Target("team", issue.team_id, issue)
-        if not value.isdigit() or len(value) > 18:
+        if not (value.isascii() and value.isdigit()) or len(value) > 18:
             raise WorldError(f"Invalid queue_id: {spec}")
         if form == "rep":
             user = directory.user(int(value))
@@ -646,10 +646,20 @@ class World:
 
     # --- chat and attributes -----------------------------------------------------------------------------
 
-    def chat(self, lsid: str, body: str, sender: Entity | None = None, ts: int | None = None) -> None:
+    def chat(
+        self,
+        lsid: str,
+        body: str,
+        sender: Entity | None = None,
+        ts: int | None = None,
+        data: list | None = None,
+    ) -> None:
+        """`data`: name/value pairs the report shows with the message (send_chat_message's API account)."""
         with self._lock:
             active = self._session(lsid)
-            active.events.append(Event(ts or self.now(), "Chat Message", sender or history.SYSTEM, body=body))
+            when = ts if ts is not None else self.now()
+            sender = sender or history.SYSTEM
+            active.events.append(Event(when, "Chat Message", sender, body=body, data=list(data or ())))
             self._record(active)
 
     def sender(self, lsid: str, impersonate: str | None) -> Entity:
@@ -659,9 +669,11 @@ class World:
             if impersonate is None:
                 return history.SYSTEM
             if impersonate == "customer":
+                if active.customer_row is None:
+                    raise WorldError("The customer is not in the session")
                 return Entity(active.customer_gs, "customer", self._customer(active).username)
             form, _, value = impersonate.partition(":")
-            if form == "rep" and value.isdigit() and len(value) < 19:
+            if form == "rep" and value.isascii() and value.isdigit() and len(value) < 19:
                 user = self._user(int(value))
             elif form == "rep_username" and value:
                 user = self._user(username=value)
