@@ -470,8 +470,9 @@ class World:
         merged = {EXTERNAL_KEY: key.external_key} if key.external_key else {}
         merged.update(key.attributes)
         merged.update(fields or {})
-        kw.setdefault("priority", key.priority)
-        kw.setdefault("skills", key.skills)
+        for name in ("priority", "skills"):  # None (not given now) keeps the key's value
+            if kw.get(name) is None:
+                kw[name] = getattr(key, name)
         return self.start_session("session_key", key.target, arrival, merged, **kw)
 
     def take(self, lsid: str, user_id: int) -> None:
