@@ -40,12 +40,16 @@ VOCABULARY = {
     "/api/config/v1/jump-group": ["per_page", "current_page", "name", "code_name"],
     "/api/config/v1/user/1": ["username", "per_page"],
     "/nw": ["x"],
+    "/session_download": ["lsid", "dl_action", "sessionType", "instance", "view"],
+    "/api/start_session.js": ["x"],
     "/": ["ak"],
 }  # fmt: skip
 CHOSEN = {
     "action": sorted(GUIDE_ACTIONS) + ["", "GET_API_INFO"],
     "generate_report": sorted(REPORTS) + [""],
     "type": ["rep", "web_console", "support", "state", "event", "all"],
+    "dl_action": ["chat", "recording", "show_my_screen", "command_shell"],
+    "sessionType": ["sd", "pres"],
     "operation": ["generate", "execute"],
 }
 HOSTILE = [
