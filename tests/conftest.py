@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -23,3 +24,15 @@ def invalid_corpus(api_version: str, kind: str) -> list[Path]:
 
 def expected_errors(path: Path) -> list[str]:
     return EXPECT.findall(path.read_text(encoding="utf-8"))
+
+
+def valid_xml(response, root: str) -> bytes:
+    """An appliance answer that is XML, valid against the reference schema, with this root in the
+    configured (documented) namespace; its body."""
+    from harness.validate import validate
+
+    assert response.headers["content-type"].startswith("text/xml"), response.headers["content-type"]
+    result = validate(io.BytesIO(response.content))
+    assert result.status == "valid", [str(e) for e in result.errors] or result.reason
+    assert result.root == root and result.namespace.status == "ok", (result.root, result.namespace)
+    return response.content

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import valid_xml as valid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +31,6 @@ from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.clock import ManualClock
 from harness.appliance.history import SYSTEM, Customer, Entity, Event, SupportSession
 from harness.appliance.state import LiveState, StateError, seed_minimal
-from harness.validate import validate
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 DAY0 = 1_699_920_000  # 2023-11-14T00:00:00Z
@@ -113,14 +112,6 @@ class Client:
 def serving(appliance: Appliance) -> Iterator[Client]:
     with server.running(appliance) as url, httpx.Client() as http:
         yield Client(appliance, url, http)
-
-
-def valid(response: httpx.Response, root: str) -> bytes:
-    assert response.headers["content-type"].startswith("text/xml"), response.headers["content-type"]
-    result = validate(io.BytesIO(response.content))
-    assert result.status == "valid", [str(e) for e in result.errors] or result.reason
-    assert result.root == root and result.namespace.status == "ok"
-    return response.content
 
 
 ENTRY = re.compile(

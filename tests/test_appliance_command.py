@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import httpx
 import pytest
+from conftest import valid_xml
 
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.command import GUIDE_ACTIONS, HANDLERS
 from harness.appliance.server import running
-from harness.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +24,6 @@ def served(tmp_path_factory):
             )
             bearers[account.name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         yield appliance, url, bearers
-
-
-def valid_xml(response: httpx.Response, root: str) -> None:
-    assert response.headers["content-type"].startswith("text/xml")
-    result = validate(io.BytesIO(response.content))
-    assert result.status == "valid", [str(e) for e in result.errors] or result.reason
-    assert result.root == root and result.namespace.status == "ok"
 
 
 @pytest.mark.parametrize("path", ["/api/command", "/api/command.ns"])

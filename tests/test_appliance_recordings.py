@@ -5,7 +5,6 @@ reports' recording and chat URLs download."""
 
 from __future__ import annotations
 
-import io
 import re
 import struct
 import zlib
@@ -15,12 +14,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from conftest import valid_xml as valid
 
 from harness.appliance import history, server
 from harness.appliance.accounts import Account
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.clock import ManualClock
-from harness.validate import validate
 
 NOW = 1_700_000_000.0
 GUIDE = history.GUIDE_LSIDS[0]  # c69a8e10bea9428f816cfababe9815fe, the lsid of every recording example
@@ -70,14 +69,6 @@ def get(served, query: str | dict, account: str = "full", path: str = "/api/repo
     _, url, tokens = served
     params = dict(parse_qsl(query)) if isinstance(query, str) else query
     return httpx.get(url + path, params=params, headers=tokens.get(account, {}))
-
-
-def valid(response: httpx.Response, root: str) -> bytes:
-    assert response.headers["content-type"].startswith("text/xml"), response.headers["content-type"]
-    result = validate(io.BytesIO(response.content))
-    assert result.status == "valid", [str(e) for e in result.errors] or result.reason
-    assert result.root == root and result.namespace.status == "ok"
-    return response.content
 
 
 # --- an FLV reader (Adobe FLV spec v10), written here to check the files -----------------------------

@@ -3,7 +3,6 @@ permissions, parameter errors, and persistence across a restart and an abrupt ki
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import re
@@ -15,11 +14,11 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from conftest import valid_xml as valid
 
 from harness.appliance import history, reporting, server
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.clock import ManualClock
-from harness.validate import validate
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z, a Tuesday
 
@@ -180,14 +179,6 @@ def get(served, query: str | dict, account: str = "full", path: str = "/api/repo
     _, url, tokens = served
     params = dict(parse_qsl(query)) if isinstance(query, str) else query
     return httpx.get(url + path, params=params, headers=tokens[account])
-
-
-def valid(response: httpx.Response, root: str) -> bytes:
-    assert response.headers["content-type"].startswith("text/xml")
-    result = validate(io.BytesIO(response.content))
-    assert result.status == "valid", [str(e) for e in result.errors] or result.reason
-    assert result.root == root and result.namespace.status == "ok"
-    return response.content
 
 
 def lsids_in(body: bytes) -> list[str]:
