@@ -63,7 +63,7 @@ def test_a_long_run_starts_ends_and_surveys_sessions_by_every_method(tmp_path) -
     assert {"Session Start", "Conference Member Added", "Chat Message", "Session End"} <= events
     methods = {row["start_method"] for row in appliance.state.rows("support_session").values()}
     methods |= {m for (m,) in conn.execute("SELECT DISTINCT start_method FROM hist_support_session")}
-    assert {"session_key", "rep_list", "issue_submission"} <= methods
+    assert {"session_key", "rep_list", "issue_submission", "local_jump", "shell_jump"} <= methods
 
 
 def assert_consistent(appliance: Appliance) -> None:

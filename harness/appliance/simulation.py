@@ -1,7 +1,8 @@
 """The simulation driver: life on the embedded appliance, through the same `World` the APIs act on.
 
-Representatives log in and out and change status; customers arrive by every start method (session key,
-representative list, issue submission); sessions wait in queues, are picked up, conferenced, transferred,
+Representatives log in and out and change status; customers arrive by every start method of session
+generation (session key, representative list, issue submission) and representatives jump to unattended
+machines (local and remote Jump, Shell Jump, RDP, VNC); sessions wait in queues, are picked up, conferenced, transferred,
 chatted in and ended with exit surveys. The real-time model, get_logged_in_reps, get_connected_clients and
 the reporting history all follow from those World calls.
 
@@ -36,6 +37,7 @@ CUSTOMERS = (  # name, company, hostname, operating system, client type
     ("Tom Brown", "Initech", "tbrown-phone", "Android 12", "mobile"),
     ("Ana Lima", "Globex", "web-chat", "Web browser", "web_chat"),
 )
+JUMPS = ("local_jump", "remote_jump", "shell_jump", "local_rdp", "remote_vnc")
 CHAT = ("Hi, I'm taking a look now.", "Could you restart the application?", "That fixed it, thanks!")
 
 
@@ -144,9 +146,17 @@ class Simulation:
             elevated=self.rng.random() < 0.3,
             site_id=1 if self.rng.random() < 0.8 else 2,
         )
-        method = self.rng.choice(("session_key", "rep_list", "issue_submission"))
+        method = self.rng.choice(("session_key", "rep_list", "issue_submission", "jump"))
         logged = sorted(u for u, rep in self.world.logged_in.items() if rep.showing_on_rep_list)
-        if method == "rep_list" and logged:
+        if method == "jump" and self.world.logged_in:  # to an unattended machine: no customer waits
+            user_id = self.rng.choice(sorted(self.world.logged_in))
+            how = self.rng.choice(JUMPS)
+            arrival.name = arrival.company = ""
+            arrival.client_type = "shell" if how == "shell_jump" else "desktop"
+            active = self._try(self.world.start_session, how, Target("rep", user_id), arrival)
+            if active is not None:
+                self._try(self.world.take, active.lsid, user_id)
+        elif method == "rep_list" and logged:
             active = self._try(
                 self.world.start_session, "rep_list", Target("rep", self.rng.choice(logged)), arrival
             )
