@@ -4,7 +4,9 @@ API's vocabulary (so requests get past the first checks) and values from hostile
 
 from __future__ import annotations
 
+import socket
 import string
+import time
 
 import httpx
 import pytest
@@ -155,3 +157,21 @@ def test_the_check_itself_fails_on_a_500_or_a_stack_trace(status, body, ok) -> N
     else:
         with pytest.raises(AssertionError):
             check(response)
+
+
+@pytest.mark.parametrize("path", ["/api/command", "/api/reporting", "/api/start_session"])
+def test_a_body_cut_short_is_no_server_error(served, path, caplog) -> None:
+    """A client that promises more body than it sends, then stops: a 4xx or nothing, never an error."""
+    client, token = served
+    with socket.create_connection((client.base_url.host, client.base_url.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naction=get_api_info".encode()
+        )
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert not answer.startswith(b"HTTP/1.1 5"), answer[:200]
+    time.sleep(0.3)  # the server notices the disconnection after the socket closes: let it finish
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,9 +24,8 @@ from starlette.routing import Route
 from harness.appliance import health
 from harness.appliance.accounts import Account
 from harness.appliance.oauth import access_denied, authenticate
+from harness.appliance.params import ParamError, read_params
 from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize
-
-MAX_BODY = 1 << 20
 
 # Every action of the guide's list ("Required Parameters for Command API", plus those with their own
 # sections), with the access it needs: read-only actions work with read_only or full_access.
@@ -115,41 +113,16 @@ async def get_api_info(call: Call) -> Response:
 action("check_health")(health.check_health_action)
 
 
-async def _params(request: Request) -> dict[str, str] | str:
-    """The request's parameters (query, then form body), or why they cannot be read."""
-    pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type.startswith("multipart/"):
-            return "Multipart POST requests are not supported"
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return "request body too large"
-        if body:
-            if content_type != "application/x-www-form-urlencoded":
-                return 'POST parameters need "Content-Type: application/x-www-form-urlencoded"'
-            try:
-                pairs += parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-            except UnicodeDecodeError:
-                return "the request body is not UTF-8 form data"
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        params.setdefault(key, value)
-    return params
-
-
 async def endpoint(request: Request) -> Response:
     appliance = request.app.state.appliance
     namespace = appliance.config.namespaces["command"]
     account = authenticate(request)
     if account is None:
         return access_denied()
-    params = await _params(request)
-    if isinstance(params, str):
-        status = 413 if params == "request body too large" else 400
-        return error_response(namespace, params, status)
+    try:
+        params = await read_params(request)
+    except ParamError as exc:  # any malformed request is a 400 here (413 when too large)
+        return error_response(namespace, str(exc), 413 if exc.status == 413 else 400)
     name = params.get("action")
     if not name:
         return error_response(namespace, "Missing required parameter: action", 400)

@@ -36,7 +36,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -46,6 +46,7 @@ from starlette.routing import Route
 from harness.appliance import db
 from harness.appliance.history import Event
 from harness.appliance.oauth import access_denied, authenticate
+from harness.appliance.params import ParamError, read_params
 from harness.appliance.xmlresponse import attachment, error_response
 
 VIDEO_TYPE = "video/x-flv"
@@ -258,9 +259,10 @@ async def session_download(request: Request) -> Response:
     account = authenticate(request)
     if account is None:
         return access_denied()
-    params: dict[str, str] = {}
-    for key, value in parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True):
-        params.setdefault(key, value)
+    try:
+        params = await read_params(request)
+    except ParamError as exc:
+        return error_response(namespace, str(exc), 400)
     problem = _bad(params)
     if problem:
         return error_response(namespace, problem, 400)

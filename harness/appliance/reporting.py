@@ -30,9 +30,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.appliance import archive, db, history, recordings
-from harness.appliance.command import _params
 from harness.appliance.history import Event, Question
 from harness.appliance.oauth import access_denied, authenticate
+from harness.appliance.params import ParamError, read_params
 from harness.appliance.xmlresponse import Node, attachment, error_response, xml_response
 
 LSID = re.compile(r"[0-9a-fA-F]{32}")
@@ -797,9 +797,10 @@ async def endpoint(request: Request) -> Response:
     account = authenticate(request)
     if account is None:
         return access_denied()
-    params = await _params(request)
-    if isinstance(params, str):
-        return error_response(namespace, params, 413 if params == "request body too large" else 400)
+    try:
+        params = await read_params(request)
+    except ParamError as exc:  # any malformed request is a 400 here (413 when too large)
+        return error_response(namespace, str(exc), 413 if exc.status == 413 else 400)
     name = params.get("generate_report")
     if not name:
         return error_response(namespace, "Missing required parameter: generate_report", 400)

@@ -71,19 +71,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from harness.appliance import directory
+from harness.appliance import params as params_module
 from harness.appliance.world import Active, Arrival, Target, WorldError
 from harness.appliance.xmlresponse import attachment
 
-MAX_BODY = 1 << 20
-MAX_PARAMS = 1000
 MAX_CUSTOMER = 100  # customer.name, customer.company, customer.company_code: "maximum of 100 characters"
 MAX_DETAILS = 1024  # customer.details: "maximum of 1024 bytes"
 CUSTOMER_FIELDS = ("name", "company", "company_code")
@@ -122,44 +120,16 @@ def _shown(value: str, limit: int = 60) -> str:
 # --- reading the request ------------------------------------------------------------------------------------
 
 
-def _pairs(raw: bytes) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(
-            raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict",
-            max_num_fields=MAX_PARAMS,
-        )  # fmt: skip
-    except UnicodeDecodeError:
-        raise StartError("The parameters are not UTF-8 text") from None
-    except ValueError:
-        raise StartError(f"Too many parameters (at most {MAX_PARAMS})") from None
-
-
 async def read_params(request: Request) -> dict[str, str]:
-    """The query's parameters, then the form body's; the first of a repeated parameter wins."""
-    pairs = _pairs(request.scope["query_string"])
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type.startswith("multipart/"):
-            raise StartError(
-                "Multipart POST requests are not supported: use application/x-www-form-urlencoded", 415
-            )
-        body = b""
-        try:
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise StartError("The request body is too large", 413)
-        except ClientDisconnect:
-            raise StartError("The request body did not arrive in full") from None
-        if body:
-            if content_type != "application/x-www-form-urlencoded":
-                raise StartError("POST parameters need Content-Type: application/x-www-form-urlencoded", 415)
-            pairs += _pairs(body)
-    params: dict[str, str] = {}
-    for key, value in pairs:
+    """The request's parameters (params.read_params), refusing text XML 1.0 forbids: it would reach the
+    reports."""
+    try:
+        params = await params_module.read_params(request)
+    except params_module.ParamError as exc:
+        raise StartError(str(exc), exc.status) from None
+    for key, value in params.items():
         if _FORBIDDEN.search(key) or _FORBIDDEN.search(value):
             raise StartError(f"The parameter {_shown(key)} contains control characters")
-        params.setdefault(key, value)
     return params
 
 
