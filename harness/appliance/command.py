@@ -23,8 +23,7 @@ from starlette.routing import Route
 
 from harness.appliance import health
 from harness.appliance.accounts import Account
-from harness.appliance.oauth import access_denied, authenticate
-from harness.appliance.params import ParamError, read_params
+from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize
 
 # Every action of the guide's list ("Required Parameters for Command API", plus those with their own
@@ -115,14 +114,10 @@ action("check_health")(health.check_health_action)
 
 async def endpoint(request: Request) -> Response:
     appliance = request.app.state.appliance
-    namespace = appliance.config.namespaces["command"]
-    account = authenticate(request)
-    if account is None:
-        return access_denied()
-    try:
-        params = await read_params(request)
-    except ParamError as exc:  # any malformed request is a 400 here (413 when too large)
-        return error_response(namespace, str(exc), 413 if exc.status == 413 else 400)
+    call = await xml_api_call(request, "command")
+    if isinstance(call, Response):
+        return call
+    account, params, namespace = call
     name = params.get("action")
     if not name:
         return error_response(namespace, "Missing required parameter: action", 400)

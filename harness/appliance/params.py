@@ -10,6 +10,9 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
 
+from harness.appliance.oauth import access_denied, authenticate
+from harness.appliance.xmlresponse import error_response
+
 MAX_BODY = 1 << 20
 MAX_PARAMS = 1000
 
@@ -58,3 +61,18 @@ async def read_params(request: Request) -> dict[str, str]:
     for key, value in pairs:
         params.setdefault(key, value)
     return params
+
+
+async def xml_api_call(request: Request, api: str):
+    """The common start of the XML APIs ("command" or "reporting", downloads included): the bearer token,
+    then the parameters. Returns (account, params, namespace), or the Response that refuses the request:
+    the guide's access_denied, or an <error> (400, 413 when too large)."""
+    namespace = request.app.state.appliance.config.namespaces[api]
+    account = authenticate(request)
+    if account is None:
+        return access_denied()
+    try:
+        params = await read_params(request)
+    except ParamError as exc:
+        return error_response(namespace, str(exc), 413 if exc.status == 413 else 400)
+    return account, params, namespace

@@ -45,8 +45,7 @@ from starlette.routing import Route
 
 from harness.appliance import db
 from harness.appliance.history import Event
-from harness.appliance.oauth import access_denied, authenticate
-from harness.appliance.params import ParamError, read_params
+from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import attachment, error_response
 
 VIDEO_TYPE = "video/x-flv"
@@ -255,14 +254,10 @@ def _bad(params: dict[str, str]) -> str | None:
 async def session_download(request: Request) -> Response:
     """The download and view URLs the reports and archive events give (chat transcripts, recordings)."""
     appliance = request.app.state.appliance
-    namespace = appliance.config.namespaces["reporting"]
-    account = authenticate(request)
-    if account is None:
-        return access_denied()
-    try:
-        params = await read_params(request)
-    except ParamError as exc:
-        return error_response(namespace, str(exc), 400)
+    call = await xml_api_call(request, "reporting")
+    if isinstance(call, Response):
+        return call
+    account, params, namespace = call
     problem = _bad(params)
     if problem:
         return error_response(namespace, problem, 400)

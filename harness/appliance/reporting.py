@@ -31,8 +31,7 @@ from starlette.routing import Route
 
 from harness.appliance import archive, db, history, recordings
 from harness.appliance.history import Event, Question
-from harness.appliance.oauth import access_denied, authenticate
-from harness.appliance.params import ParamError, read_params
+from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import Node, attachment, error_response, xml_response
 
 LSID = re.compile(r"[0-9a-fA-F]{32}")
@@ -793,14 +792,10 @@ REPORTS["PresentationRecording"] = REPORTS["PresentationSessionRecording"]  # de
 
 async def endpoint(request: Request) -> Response:
     appliance = request.app.state.appliance
-    namespace = appliance.config.namespaces["reporting"]
-    account = authenticate(request)
-    if account is None:
-        return access_denied()
-    try:
-        params = await read_params(request)
-    except ParamError as exc:  # any malformed request is a 400 here (413 when too large)
-        return error_response(namespace, str(exc), 413 if exc.status == 413 else 400)
+    call = await xml_api_call(request, "reporting")
+    if isinstance(call, Response):
+        return call
+    account, params, namespace = call
     name = params.get("generate_report")
     if not name:
         return error_response(namespace, "Missing required parameter: generate_report", 400)
