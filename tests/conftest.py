@@ -36,3 +36,21 @@ def valid_xml(response, root: str) -> bytes:
     assert result.status == "valid", [str(e) for e in result.errors] or result.reason
     assert result.root == root and result.namespace.status == "ok", (result.root, result.namespace)
     return response.content
+
+
+def bearer(url: str, account) -> dict[str, str]:
+    """Authorization headers with a new token for this API account, asked over HTTP as integrations do."""
+    import httpx
+
+    r = httpx.post(
+        f"{url}/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(account.client_id, account.client_secret),
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def bearers(appliance, url: str) -> dict[str, dict[str, str]]:
+    """bearer() for every API account of the appliance, by account name."""
+    return {account.name: bearer(url, account) for account in appliance.accounts}

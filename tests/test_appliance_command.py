@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import valid_xml
+from conftest import bearers, valid_xml
 
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.command import GUIDE_ACTIONS, HANDLERS
@@ -15,15 +15,7 @@ from harness.appliance.server import running
 def served(tmp_path_factory):
     appliance = Appliance(ApplianceConfig(tmp_path_factory.mktemp("appliance")))
     with running(appliance) as url:
-        bearers = {}
-        for account in appliance.accounts:
-            r = httpx.post(
-                f"{url}/oauth2/token",
-                data={"grant_type": "client_credentials"},
-                auth=(account.client_id, account.client_secret),
-            )
-            bearers[account.name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        yield appliance, url, bearers
+        yield appliance, url, bearers(appliance, url)
 
 
 @pytest.mark.parametrize("path", ["/api/command", "/api/command.ns"])

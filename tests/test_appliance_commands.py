@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from conftest import bearers
 from lxml import etree
 
 from harness.appliance import command_actions, directory
@@ -34,15 +35,7 @@ def served(tmp_path_factory):
     for user_id in LOGGED_IN:
         appliance.world.login(user_id)
     with running(appliance) as url, httpx.Client(base_url=url) as client:
-        bearers = {}
-        for account in appliance.accounts:
-            r = client.post(
-                "/oauth2/token",
-                data={"grant_type": "client_credentials"},
-                auth=(account.client_id, account.client_secret),
-            )
-            bearers[account.name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        yield appliance, client, bearers
+        yield appliance, client, bearers(appliance, url)
 
 
 def call(served, params, account: str = "full", method: str = "GET") -> httpx.Response:

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+from conftest import bearer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,12 +68,7 @@ def served(tmp_path_factory):
     appliance = Appliance(ApplianceConfig(tmp_path_factory.mktemp("fuzz"), seed=1))
     appliance.world.login(1)
     with server.running(appliance) as url:
-        full = appliance.account("full")
-        token = httpx.post(
-            f"{url}/oauth2/token",
-            data={"grant_type": "client_credentials"},
-            auth=(full.client_id, full.client_secret),
-        ).json()["access_token"]
+        token = bearer(url, appliance.account("full"))["Authorization"].removeprefix("Bearer ")
         with httpx.Client(base_url=url, timeout=30) as client:
             yield client, token
 

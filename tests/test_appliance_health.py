@@ -9,6 +9,7 @@ import tarfile
 
 import httpx
 import pytest
+from conftest import bearer
 
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.oauth import ACCESS_DENIED
@@ -20,17 +21,7 @@ from harness.validate import validate
 def served(tmp_path):
     appliance = Appliance(ApplianceConfig(tmp_path / "data"))
     with running(appliance) as url:
-
-        def bearer(name: str) -> dict[str, str]:
-            account = appliance.account(name)
-            r = httpx.post(
-                f"{url}/oauth2/token",
-                data={"grant_type": "client_credentials"},
-                auth=(account.client_id, account.client_secret),
-            )
-            return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-        yield appliance, url, bearer
+        yield appliance, url, lambda name: bearer(url, appliance.account(name))
 
 
 def _break_the_store(appliance) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from conftest import bearers
 from conftest import valid_xml as valid
 
 from harness.appliance import history, server
@@ -54,15 +55,7 @@ def served(tmp_path_factory) -> Iterator[tuple[Appliance, str, dict]]:
         perms = {f"perm_reporting_{kind}": "1"}
         appliance.accounts.append(Account(f"{kind}_only", f"{kind}-only", f"{kind}-secret", perms))
     with server.running(appliance) as url:
-        tokens = {}
-        for account in appliance.accounts:
-            r = httpx.post(
-                f"{url}/oauth2/token",
-                data={"grant_type": "client_credentials"},
-                auth=(account.client_id, account.client_secret),
-            )
-            tokens[account.name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        yield appliance, url, tokens
+        yield appliance, url, bearers(appliance, url)
 
 
 def get(served, query: str | dict, account: str = "full", path: str = "/api/reporting") -> httpx.Response:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from conftest import bearers
 from conftest import valid_xml as valid
 
 from harness.appliance import history, reporting, server
@@ -152,18 +153,6 @@ DOWNLOAD_EXAMPLES = [
     "generate_report=Archive&type=state&date=2016-10-01&index=50",
     "generate_report=Archive&type=event&date=2016-10-01&index=50",
 ]
-
-
-def bearers(appliance: Appliance, url: str) -> dict[str, dict[str, str]]:
-    out = {}
-    for account in appliance.accounts:
-        r = httpx.post(
-            f"{url}/oauth2/token",
-            data={"grant_type": "client_credentials"},
-            auth=(account.client_id, account.client_secret),
-        )
-        out[account.name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    return out
 
 
 @pytest.fixture(scope="module")

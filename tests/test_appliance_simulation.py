@@ -11,6 +11,7 @@ import time
 
 import httpx
 import pytest
+from conftest import bearer
 from websockets.asyncio.client import connect
 
 from harness.appliance import server
@@ -121,15 +122,10 @@ def test_served_with_the_driver_the_appliance_lives_and_reports_it(tmp_path) -> 
         while conn.execute(query, (NOW,)).fetchone()[0] < 3:
             assert time.monotonic() < deadline, "the driver ended no session"
             time.sleep(0.05)
-        full = appliance.account("full")
-        token = httpx.post(
-            f"{url}/oauth2/token", data={"grant_type": "client_credentials"},
-            auth=(full.client_id, full.client_secret),
-        ).json()["access_token"]  # fmt: skip
         response = httpx.get(
             f"{url}/api/reporting",
             params={"generate_report": "SupportSessionListing", "start_time": int(NOW), "duration": 0},
-            headers={"Authorization": f"Bearer {token}"},
+            headers=bearer(url, appliance.account("full")),
         )
         result = validate(io.BytesIO(response.content))
         assert result.status == "valid", result.errors
