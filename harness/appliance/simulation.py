@@ -115,6 +115,11 @@ class Simulation:
         self.mine &= set(sessions)
         return [sessions[lsid] for lsid in sorted(self.mine)]
 
+    def _owned(self):
+        """One of this driver's sessions that a representative owns, drawn at random; None if there is none."""
+        owned = [a for a in self._active() if a.owner is not None]
+        return self.rng.choice(owned) if owned else None
+
     def log_in_or_out(self) -> None:
         logged = sorted(self.world.logged_in)
         out = [u.id for u in directory.USERS if u.can_log_in and u.id not in logged]
@@ -194,19 +199,17 @@ class Simulation:
                 return
 
     def conference(self) -> None:
-        owned = [a for a in self._active() if a.owner is not None]
-        if not owned:
+        active = self._owned()
+        if active is None:
             return
-        active = self.rng.choice(owned)
         others = sorted(set(self.world.logged_in) - active.in_session)
         if others:
             self._try(self.world.join, active.lsid, self.rng.choice(others))
 
     def transfer(self) -> None:
-        owned = [a for a in self._active() if a.owner is not None]
-        if not owned:
+        active = self._owned()
+        if active is None:
             return
-        active = self.rng.choice(owned)
         if self.rng.random() < 0.5:
             target = Target("team", self.rng.choice(directory.TEAMS).id)
         else:
@@ -217,10 +220,9 @@ class Simulation:
         self._try(self.world.transfer, active.lsid, target)
 
     def chat(self) -> None:
-        owned = [a for a in self._active() if a.owner is not None]
-        if not owned:
+        active = self._owned()
+        if active is None:
             return
-        active = self.rng.choice(owned)
         who = self.rng.choice(("customer", f"rep:{active.owner}"))
         sender = self._try(self.world.sender, active.lsid, who)
         if sender is not None:
@@ -228,10 +230,9 @@ class Simulation:
 
     def end(self) -> None:
         """The owner closes a session; the customer and the representative may answer their exit surveys."""
-        owned = [a for a in self._active() if a.owner is not None]
-        if not owned:
+        active = self._owned()
+        if active is None:
             return
-        active = self.rng.choice(owned)
         rep = directory.user(active.owner)
         cust = rep_survey = None
         if self.rng.random() < 0.6:
