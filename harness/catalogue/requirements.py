@@ -1,0 +1,101 @@
+"""The requirement catalogue: every rule the suites check, with its ID, the guide's wording, the section,
+the level (MUST/SHOULD) and the basis (documented / field / inferred; DESIGN.md).
+
+One TOML file per area in `requirements/`; the BRCS linter's rules (harness.brcs.RULES) join as they are,
+so a rule is written once. A requirement the suites deliberately do not check says why in `not_tested`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+LEVELS = ("MUST", "SHOULD")
+BASES = ("documented", "field", "inferred")
+ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)+$")
+GUIDES = {"21.3": "BeyondTrust RS 21.3 API guide (API 1.21.1)", "12.1": "Bomgar 12.1 API guide (API 1.7.0)"}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    area: str
+    section: str
+    level: str
+    basis: str
+    text: str
+    guide: str = "21.3"
+    not_tested: str | None = None  # why no check covers it
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "area": self.area,
+            "section": self.section,
+            "guide": GUIDES[self.guide],
+            "level": self.level,
+            "basis": self.basis,
+            "text": self.text,
+            "not_tested": self.not_tested,
+        }
+
+
+class CatalogueError(Exception):
+    pass
+
+
+def _from_toml(area: str, text: str) -> list[Requirement]:
+    data = tomllib.loads(text)
+    out = []
+    for entry in data.get("requirement", []):
+        try:
+            req = Requirement(area=area, **entry)
+        except TypeError as exc:
+            raise CatalogueError(f"{area}: {entry.get('id')}: {exc}") from None
+        problems = []
+        if not ID_PATTERN.match(req.id):
+            problems.append("malformed id")
+        if req.level not in LEVELS:
+            problems.append(f"level {req.level!r}")
+        if req.basis not in BASES:
+            problems.append(f"basis {req.basis!r}")
+        if req.guide not in GUIDES:
+            problems.append(f"guide {req.guide!r}")
+        if not req.text.strip() or not req.section.strip():
+            problems.append("empty text or section")
+        if problems:
+            raise CatalogueError(f"{area}: {req.id}: {', '.join(problems)}")
+        out.append(req)
+    return out
+
+
+def _brcs() -> list[Requirement]:
+    from harness.brcs import RULES
+
+    return [Requirement(r.id, "brcs", r.section, r.level, r.basis, r.wording) for r in RULES]
+
+
+@functools.cache
+def catalogue() -> dict[str, Requirement]:
+    """Every requirement by ID, in file order."""
+    found: dict[str, Requirement] = {}
+    folder = resources.files("harness.catalogue") / "requirements"
+    loaded = _brcs()
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            loaded += _from_toml(item.name.removesuffix(".toml"), item.read_text(encoding="utf-8"))
+    for req in loaded:
+        if req.id in found:
+            raise CatalogueError(f"duplicate requirement id {req.id}")
+        found[req.id] = req
+    return found
+
+
+def get(req_id: str) -> Requirement:
+    try:
+        return catalogue()[req_id]
+    except KeyError:
+        raise CatalogueError(f"unknown requirement id {req_id}") from None

@@ -1,0 +1,147 @@
+"""An XML answer of the command or reporting API: valid against the reference schema of the target's API
+family, in a namespace of the known family, with the expected root; then parsed for semantic checks.
+
+Namespaces are stripped after validation (the namespace has its own verdict), so semantic checks address
+elements by their local names.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from lxml import etree
+
+from harness.validate import one_line, validate
+from harness.verdicts import CheckFailed, warn
+from harness.xmlsafe import parser_options
+
+SCHEMA_FAMILIES = ("1.21.1", "1.7.0")  # the reference schemas; an API version takes the newest not above it
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.strip().split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def schema_family(api_version: str) -> str:
+    """The reference schemas for a target's API version (1.8 and later follow the 1.21.1 schemas)."""
+    return "1.21.1" if version_tuple(api_version) >= (1, 8) else "1.7.0"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the target's answers are judged against: its API version, hence the schema family."""
+
+    api_version: str = "1.21.1"
+
+    @property
+    def family(self) -> str:
+        return schema_family(self.api_version)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(**parser_options())
+
+
+def strip_namespaces(root: etree._Element) -> etree._Element:
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:
+            el.tag = el.tag.split("}", 1)[1]
+    etree.cleanup_namespaces(root)
+    return root
+
+
+def parse(body: bytes) -> etree._Element:
+    """Parse a document already validated (so free of DTDs and within limits); namespaces stripped."""
+    try:
+        return strip_namespaces(etree.fromstring(body, _parser()))
+    except etree.XMLSyntaxError as exc:
+        raise CheckFailed(f"not well-formed XML: {one_line(str(exc), 200)}") from None
+
+
+def content_type_xml(response) -> None:
+    ctype = response.headers.get("content-type", "")
+    if "xml" not in ctype.lower():
+        raise CheckFailed(f"Content-Type is {ctype or 'missing'!r}, not an XML type")
+
+
+def xml_answer(
+    body: bytes,
+    expect: Expect,
+    kind: str,
+    roots: str | tuple[str, ...],
+) -> etree._Element:
+    """Check an answer body; return its root element (namespaces stripped).
+
+    FAIL: not XML, hostile, invalid against the schema, an unexpected root, no or an unknown namespace.
+    WARN: a namespace of the known family other than the one the API version documents.
+    """
+    roots = (roots,) if isinstance(roots, str) else roots
+    result = validate(io.BytesIO(body), kind=kind, api_version=expect.family)
+    if result.status == "unusable":
+        raise CheckFailed(f"{kind} answer unusable: {result.reason}")
+    if result.root not in roots:
+        shown = one_line(body[:300].decode("utf-8", "replace"), 300)
+        raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>: {shown}")
+    if result.status != "valid":
+        listed = "; ".join(str(e) for e in result.errors[:5])
+        more = f" (+{len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
+        raise CheckFailed(
+            f"<{result.root}> invalid against the {expect.family} {kind} schema: {listed}{more}"
+        )
+    if result.namespace is not None and result.namespace.status == "WARN":
+        warn(f"namespace {result.namespace.found}: {result.namespace.reason}")
+    return parse(body)
+
+
+def error_text(root: etree._Element) -> str:
+    return "".join(root.itertext()).strip()
+
+
+def command_ok(response, expect: Expect, roots: str | tuple[str, ...]) -> etree._Element:
+    """A command API success: HTTP 200, XML, valid, one of `roots` (not <error>)."""
+    root = xml_answer(response.content, expect, "command", (*_tuple(roots), "error"))
+    if root.tag == "error":
+        raise CheckFailed(f"HTTP {response.status_code} <error>{one_line(error_text(root), 200)}</error>")
+    if response.status_code != 200:
+        raise CheckFailed(f"HTTP {response.status_code} for a successful answer")
+    return root
+
+
+def command_error(response, expect: Expect, contains: str | None = None) -> str:
+    """A command API failure: a valid root <error> (any HTTP status); its text, optionally containing
+    `contains` (case-insensitive)."""
+    return _error(response, expect, "command", contains)
+
+
+def reporting_ok(response, expect: Expect, roots: str | tuple[str, ...]) -> etree._Element:
+    root = xml_answer(response.content, expect, "reporting", (*_tuple(roots), "error"))
+    if root.tag == "error":
+        raise CheckFailed(f"HTTP {response.status_code} <error>{one_line(error_text(root), 200)}</error>")
+    if response.status_code != 200:
+        raise CheckFailed(f"HTTP {response.status_code} for a successful answer")
+    return root
+
+
+def reporting_error(response, expect: Expect, contains: str | None = None) -> str:
+    return _error(response, expect, "reporting", contains)
+
+
+def _tuple(roots) -> tuple[str, ...]:
+    return (roots,) if isinstance(roots, str) else tuple(roots)
+
+
+def _error(response, expect: Expect, kind: str, contains: str | None) -> str:
+    if response.status_code >= 500:
+        raise CheckFailed(f"HTTP {response.status_code}: a server error where the guide documents <error>")
+    root = xml_answer(response.content, expect, kind, "error")
+    text = error_text(root)
+    if not text:
+        raise CheckFailed("<error> without a message")
+    if contains is not None and contains.lower() not in text.lower():
+        raise CheckFailed(f"<error>{one_line(text, 200)}</error> does not say {contains!r}")
+    return text

@@ -1,0 +1,381 @@
+"""The rs-harness pytest plugin: options, markers, fixtures, verdicts and the run's results.
+
+Registered as a pytest11 entry point, so `pytest --pyargs harness.suites` works as well as
+`rs-harness certify`. It only acts on checks: test items that carry a `req` marker; other tests in the same
+pytest run (the harness's own tests, a user's) are left alone.
+
+    @pytest.mark.req("CMD-GSK-004")          requirement ID(s) from the catalogue (required for a check)
+    @pytest.mark.profile("standard")         the least profile the check needs (default read-only)
+    @pytest.mark.api_version(since="1.8")    API versions the check applies to (NA outside)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from harness import verdicts
+from harness.catalogue.requirements import CatalogueError, catalogue, get
+from harness.checks.xml import Expect, version_tuple
+from harness.client import RECORDER, ApplianceClient, TargetError, TokenCache, Transport
+from harness.expected import ExpectedFailures, ExpectedFailuresError
+from harness.redact import REDACTOR
+from harness.results import Record, RunResults
+from harness.target import PROFILES, Target, TargetConfigError, resolve, start_embedded
+
+EVIDENCE_KEEP = 6  # exchanges attached to a FAIL or WARN, the latest ones
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rs-harness", "rs-harness conformance checks")
+    group.addoption("--rs-target", help="'embedded' (default) or the appliance's base URL")
+    group.addoption("--rs-target-file", help="TOML target file: accounts, TLS, allowed profiles")
+    group.addoption("--rs-profile", choices=PROFILES, help="read-only, standard or destructive")
+    group.addoption("--rs-ca-bundle", help="CA bundle to verify the target's certificate with")
+    group.addoption("--rs-insecure", action="store_true", default=None, help="do not verify TLS (explicit)")
+    group.addoption("--rs-expected-failures", help="TOML file of accepted failures (a CI gate)")
+    group.addoption("--rs-report-dir", help="write results.json and report.html here")
+    group.addoption("--rs-run-id", help="the run's ID (default: a timestamp)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "req(*ids): requirement IDs (harness.catalogue) a check covers")
+    config.addinivalue_line(
+        "markers", "profile(name): least profile needed: read-only, standard, destructive"
+    )
+    config.addinivalue_line("markers", "api_version(since=None, until=None): API versions a check applies to")
+    state = RunState(config)
+    config.stash[STATE] = state
+
+
+@dataclass
+class TargetInfo:
+    """The target of this run, as negotiated: what every check is judged against."""
+
+    target: Target
+    api_version: str = "unknown"
+    namespaces: dict[str, str | None] = field(default_factory=dict)
+    company_name: str | None = None
+    build: str | None = None
+    expect: Expect = field(default_factory=Expect)
+
+    def identity(self) -> dict:
+        return {
+            **self.target.identity(),
+            "api_version": self.api_version,
+            "namespaces": self.namespaces,
+            "company_name": self.company_name,
+            "build": self.build,
+        }
+
+
+class RunState:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.run_id = config.getoption("--rs-run-id", None) or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.records: dict[str, Record] = {}
+        self.info: TargetInfo | None = None
+        try:
+            self.expected = ExpectedFailures.load(config.getoption("--rs-expected-failures", None))
+        except ExpectedFailuresError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.started = time.time()
+        self.results: RunResults | None = None
+
+
+STATE = pytest.StashKey[RunState]()
+
+
+def _state(config: pytest.Config) -> RunState:
+    return config.stash[STATE]
+
+
+def requirement_ids(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for mark in item.iter_markers("req"):
+        ids += [i for i in mark.args if i not in ids]
+    return ids
+
+
+def is_check(item: pytest.Item) -> bool:
+    return item.get_closest_marker("req") is not None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
+    unknown = []
+    for item in items:
+        for req_id in requirement_ids(item):
+            try:
+                req = get(req_id)
+            except CatalogueError:
+                unknown.append(f"{item.nodeid}: {req_id}")
+                continue
+            # allure-pytest reads these marks (they are what @allure.label writes)
+            item.add_marker(pytest.mark.allure_label(req.id, label_type="requirement"))
+            item.add_marker(pytest.mark.allure_label(req.area, label_type="feature"))
+            item.add_marker(pytest.mark.allure_label(req.section, label_type="story"))
+            item.add_marker(pytest.mark.allure_label(req.basis, req.level, label_type="tag"))
+    if unknown:
+        raise pytest.UsageError("checks name requirements not in the catalogue:\n  " + "\n  ".join(unknown))
+
+
+# -- fixtures -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def rs_target(request: pytest.FixtureRequest) -> TargetInfo:
+    """The target, started if embedded, its API version and namespaces negotiated through get_api_info."""
+    config = request.config
+    state = _state(config)
+    try:
+        target = resolve(
+            target=config.getoption("--rs-target"),
+            target_file=config.getoption("--rs-target-file"),
+            profile=config.getoption("--rs-profile"),
+            ca_bundle=config.getoption("--rs-ca-bundle"),
+            insecure=config.getoption("--rs-insecure"),
+        )
+        if target.embedded:
+            start_embedded(target)
+            request.addfinalizer(target.stop)
+    except TargetConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    info = TargetInfo(target)
+    state.info = info
+    negotiate(info)
+    return info
+
+
+def negotiate(info: TargetInfo) -> None:
+    """get_api_info as the most capable account: API version (hence the schemas) and the namespace."""
+    import io
+
+    from harness.checks.xml import parse
+    from harness.validate import validate
+
+    account = next((r for r in ("full", "read_only", "no_command") if r in info.target.accounts), None)
+    if account is None:
+        return
+    client = make_client(info.target, account)
+    response = client.api_info()
+    result = validate(io.BytesIO(response.content), kind="command")
+    if result.status == "unusable" or result.root != "api_information":
+        return  # the get_api_info checks say why; the default expectations stand
+    info.namespaces["command"] = result.namespace.found if result.namespace else None
+    root = parse(response.content)
+    version = (root.findtext("api_version") or "").strip()
+    if version and version_tuple(version) > (0,):
+        info.api_version = version
+        info.expect = Expect(version)
+    info.company_name = (root.findtext("company_name") or "").strip() or None
+    try:
+        health = client.check_health()
+        if health.status_code == 200 and b"<version" in health.content:
+            info.build = (parse(health.content).findtext("version") or "").strip() or None
+    except (TargetError, AssertionError):
+        pass
+
+
+def make_client(target: Target, role: str | None, session=None) -> ApplianceClient:
+    transport = Transport(target.url, session, verify=target.verify)
+    tokens = TokenCache(transport, target.accounts[role]) if role is not None else None
+    return ApplianceClient(transport, tokens)
+
+
+@pytest.fixture(scope="session")
+def rs_expect(rs_target: TargetInfo) -> Expect:
+    return rs_target.expect
+
+
+@pytest.fixture(scope="session")
+def rs_clients(rs_target: TargetInfo) -> dict[str | None, ApplianceClient]:
+    return {}
+
+
+@pytest.fixture
+def rs_client(rs_target: TargetInfo, rs_clients):
+    """rs_client(role) -> an ApplianceClient for that API account; NOT_TESTED when the target has none."""
+
+    def get_client(role: str | None = "full") -> ApplianceClient:
+        if role is not None and role not in rs_target.target.accounts:
+            verdicts.not_tested(f"the target file gives no {role!r} API account")
+        if role not in rs_clients:
+            rs_clients[role] = make_client(rs_target.target, role)
+        return rs_clients[role]
+
+    return get_client
+
+
+@pytest.fixture
+def rs_api(rs_client) -> ApplianceClient:
+    """The full-access API account's client."""
+    return rs_client("full")
+
+
+@pytest.fixture
+def rs_anon(rs_client) -> ApplianceClient:
+    """A client without a token (client scripting, session generation, health)."""
+    return rs_client(None)
+
+
+@pytest.fixture(scope="session")
+def rs_run_prefix(request: pytest.FixtureRequest) -> str:
+    """A prefix for everything a run creates on the target, so its leftovers are recognisable."""
+    return f"rsh-{_state(request.config).run_id[-12:]}"
+
+
+@pytest.fixture(autouse=True)
+def _rs_check_gate(request: pytest.FixtureRequest) -> None:
+    """Before each check: clear its evidence and warnings; NOT_TESTED outside the profile, NA outside the
+    API versions it applies to."""
+    item = request.node
+    if not is_check(item):
+        return
+    verdicts.WARNINGS.clear()
+    RECORDER.clear()
+    info: TargetInfo = request.getfixturevalue("rs_target")
+    mark = item.get_closest_marker("profile")
+    needed = mark.args[0] if mark else "read-only"
+    if not info.target.allows(needed):
+        verdicts.not_tested(f"needs the {needed} profile; this run is {info.target.profile}")
+    mark = item.get_closest_marker("api_version")
+    if mark and info.api_version != "unknown":
+        have = version_tuple(info.api_version)
+        since, until = mark.kwargs.get("since"), mark.kwargs.get("until")
+        if since and have < version_tuple(since):
+            verdicts.na(f"API {info.api_version} predates this (since {since})")
+        if until and have > version_tuple(until):
+            verdicts.na(f"API {info.api_version} no longer has this (until {until})")
+    RECORDER.clear()  # the gate's own calls are not the check's evidence
+
+
+# -- verdicts -----------------------------------------------------------------------------------------------
+
+
+def _skip_verdict(rep: pytest.TestReport) -> tuple[str, str]:
+    reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    if reason.startswith(verdicts.NA_PREFIX):
+        return verdicts.NA, reason.removeprefix(verdicts.NA_PREFIX)
+    return verdicts.NOT_TESTED, reason.removeprefix(verdicts.NOT_TESTED_PREFIX)
+
+
+def _failure_reason(call: pytest.CallInfo) -> str:
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, (verdicts.CheckFailed, TargetError)):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\nassert ")[0] or "assertion failed"
+    return call.excinfo.exconly() if call.excinfo else "failed"
+
+
+def _redact_report(rep: pytest.TestReport) -> None:
+    if isinstance(rep.longrepr, tuple):
+        path, line, reason = rep.longrepr
+        rep.longrepr = (path, line, REDACTOR.text(reason))
+    elif rep.longrepr is not None:
+        rep.longrepr = REDACTOR.text(str(rep.longrepr))
+    rep.sections = [(title, REDACTOR.text(content)) for title, content in rep.sections]
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    rep = yield
+    if not is_check(item):
+        return rep
+    state = _state(item.config)
+    ids = requirement_ids(item)
+    record = state.records.get(item.nodeid)
+    if record is None:
+        record = state.records[item.nodeid] = Record(item.nodeid, item.name, ids)
+    record.seconds += rep.duration
+    verdict, reason = None, ""
+    if rep.skipped and not hasattr(rep, "wasxfail"):
+        verdict, reason = _skip_verdict(rep)
+    elif rep.failed:
+        reason = _failure_reason(call)
+        if rep.when == "setup":
+            reason = f"could not set up the check: {reason}"
+        elif rep.when == "teardown":
+            reason = f"cleanup failed: {reason}"
+        should_only = ids and all(get(i).level == "SHOULD" for i in ids)
+        verdict = verdicts.WARN if should_only and rep.when == "call" else verdicts.FAIL
+    elif rep.when == "call":
+        verdict = verdicts.WARN if verdicts.WARNINGS else verdicts.PASS
+        reason = "; ".join(verdicts.WARNINGS)
+    if verdict is not None and (record.verdict is None or _worse(verdict, record.verdict)):
+        record.verdict, record.reason = verdict, REDACTOR.text(reason)
+        if verdict in (verdicts.FAIL, verdicts.WARN):
+            record.evidence = [e.redacted() for e in list(RECORDER.exchanges)[-EVIDENCE_KEEP:]]
+    if verdict == verdicts.WARN and rep.failed:
+        rep.outcome = "passed"  # a SHOULD not met does not fail the run
+        rep.longrepr = None
+    if verdict == verdicts.FAIL and state.info is not None:
+        accepted = state.expected.match(ids, item.nodeid, state.info.target)
+        if accepted is not None:
+            record.expected = accepted.reason
+            rep.outcome, rep.wasxfail = "skipped", f"expected failure: {accepted.reason}"
+    if rep.when == "call" or rep.failed:
+        item.user_properties = [p for p in item.user_properties if p[0] not in ("verdict", "requirements")]
+        item.user_properties += [("verdict", record.verdict or ""), ("requirements", " ".join(ids))]
+    _redact_report(rep)
+    return rep
+
+
+def _worse(a: str, b: str) -> bool:
+    return verdicts.VERDICTS.index(a) < verdicts.VERDICTS.index(b)
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    record = _state(config).records.get(report.nodeid)
+    if record is None or report.when != "call" and not report.skipped:
+        return None
+    if record.verdict == verdicts.WARN and report.when == "call":
+        return "warn", "W", "WARN"
+    if record.verdict == verdicts.NA and report.skipped:
+        return "na", "n", "NA"
+    if record.verdict == verdicts.NOT_TESTED and report.skipped:
+        return "not tested", "-", "NOT_TESTED"
+    return None
+
+
+# -- the run's results --------------------------------------------------------------------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    if not state.records:
+        return
+    info = state.info
+    gate = state.expected.gate(state.records.values(), info.target if info else None)
+    results = RunResults(
+        run_id=state.run_id,
+        started=state.started,
+        finished=time.time(),
+        target=info.identity() if info else {},
+        records=list(state.records.values()),
+        requirements=catalogue(),
+        gate_problems=gate,
+        expected_file=state.expected.source,
+    )
+    state.results = results
+    if gate and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    report_dir = session.config.getoption("--rs-report-dir")
+    if report_dir:
+        from harness.report_html import write_html
+
+        results.write_json(report_dir)
+        write_html(results, report_dir)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    results = _state(config).results
+    if results is None:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("rs-harness")
+    for line in results.summary_lines():
+        write(REDACTOR.text(line))

@@ -1,0 +1,148 @@
+"""A run's results: each check's verdict with its evidence, each requirement's verdict, results.json.
+
+A requirement takes the worst verdict of the checks that cover it (FAIL > WARN > PASS > NA > NOT_TESTED);
+one no check covers is NOT_TESTED, with the catalogue's reason when it gives one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import __version__, verdicts
+from harness.catalogue.requirements import Requirement
+from harness.redact import REDACTOR
+
+RESULTS_FORMAT = 1
+
+
+@dataclass
+class Record:
+    """One check (a pytest item) and its verdict."""
+
+    nodeid: str
+    name: str
+    requirements: list[str]
+    verdict: str | None = None
+    reason: str = ""
+    seconds: float = 0.0
+    expected: str | None = None  # the expected-failures entry's reason, for an accepted FAIL
+    evidence: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.nodeid,
+            "name": self.name,
+            "requirements": self.requirements,
+            "verdict": self.verdict or verdicts.NOT_TESTED,
+            "reason": self.reason,
+            "expected_failure": self.expected,
+            "seconds": round(self.seconds, 4),
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class RequirementResult:
+    requirement: Requirement
+    verdict: str
+    reason: str
+    checks: list[str]
+
+
+@dataclass
+class RunResults:
+    run_id: str
+    started: float
+    finished: float
+    target: dict
+    records: list[Record]
+    requirements: dict[str, Requirement]
+    gate_problems: list[str] = field(default_factory=list)
+    expected_file: str | None = None
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(r.verdict or verdicts.NOT_TESTED for r in self.records)
+
+    @property
+    def failures(self) -> list[Record]:
+        """FAILs not accepted by the expected-failures file."""
+        return [r for r in self.records if r.verdict == verdicts.FAIL and r.expected is None]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.gate_problems
+
+    def requirement_results(self) -> list[RequirementResult]:
+        by_req: dict[str, list[Record]] = {}
+        for record in self.records:
+            for req_id in record.requirements:
+                by_req.setdefault(req_id, []).append(record)
+        out = []
+        for req_id, req in self.requirements.items():
+            checks = by_req.get(req_id, [])
+            if not checks:
+                reason = req.not_tested or "no check covers it yet"
+                out.append(RequirementResult(req, verdicts.NOT_TESTED, reason, []))
+                continue
+            verdict = verdicts.worst(c.verdict or verdicts.NOT_TESTED for c in checks)
+            reasons = [c.reason for c in checks if (c.verdict or verdicts.NOT_TESTED) == verdict and c.reason]
+            out.append(
+                RequirementResult(req, verdict, reasons[0] if reasons else "", [c.nodeid for c in checks])
+            )
+        return out
+
+    def to_json(self) -> dict:
+        reqs = self.requirement_results()
+        return {
+            "format": RESULTS_FORMAT,
+            "harness": {"name": "rs-harness", "version": __version__},
+            "run_id": self.run_id,
+            "started": self.started,
+            "finished": self.finished,
+            "seconds": round(self.finished - self.started, 3),
+            "target": self.target,
+            "passed": self.passed,
+            "counts": {v: self.counts.get(v, 0) for v in verdicts.VERDICTS},
+            "expected_failures": {"file": self.expected_file, "gate_problems": self.gate_problems},
+            "requirement_counts": dict(Counter(r.verdict for r in reqs)),
+            "requirements": [
+                {**r.requirement.to_json(), "verdict": r.verdict, "reason": r.reason, "checks": r.checks}
+                for r in reqs
+            ],
+            "checks": [r.to_json() for r in self.records],
+        }
+
+    def write_json(self, directory: str | os.PathLike) -> Path:
+        path = Path(directory) / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(REDACTOR.text(json.dumps(self.to_json(), indent=2)), encoding="utf-8")
+        return path
+
+    def summary_lines(self) -> list[str]:
+        counts = self.counts
+        target = self.target
+        lines = [
+            (
+                f"target: {target.get('name')} at {target.get('url')} (API {target.get('api_version')}, "
+                f"profile {target.get('profile')})"
+            ),
+            "checks: " + "  ".join(f"{v} {counts.get(v, 0)}" for v in verdicts.VERDICTS),
+        ]
+        reqs = Counter(r.verdict for r in self.requirement_results())
+        lines.append("requirements: " + "  ".join(f"{v} {reqs.get(v, 0)}" for v in verdicts.VERDICTS))
+        accepted = [r for r in self.records if r.expected is not None]
+        if accepted:
+            lines.append(f"accepted by the expected-failures file: {len(accepted)}")
+        for record in self.failures[:20]:
+            lines.append(f"FAIL {' '.join(record.requirements)} {record.name}: {record.reason[:300]}")
+        if len(self.failures) > 20:
+            lines.append(f"... and {len(self.failures) - 20} more FAILs (see the report)")
+        for problem in self.gate_problems:
+            lines.append(f"GATE {problem}")
+        lines.append("verdict: " + ("PASS (nothing FAILed)" if self.passed else "FAIL"))
+        return lines

@@ -1,0 +1,231 @@
+"""What is under test: the embedded reference appliance (the default) or a real appliance by URL.
+
+A real target is described by a TOML file (accounts, TLS, the profiles it allows); command-line values
+override environment variables, which override the file. Secrets come from environment variables or files
+named in the target file, never from the command line, and are registered with the redactor as soon as read.
+
+    url = "https://support.example.com"
+    name = "staging"                       # optional, shown in reports
+    ca_bundle = "/etc/ssl/our-ca.pem"      # or: insecure = true
+    profiles = ["read-only", "standard"]   # what this target allows; "destructive" must be listed to run it
+
+    [accounts.full]                        # roles: full, read_only, no_command, reporting_only, real_time_only
+    client_id = "..."
+    secret_env = "RS_FULL_SECRET"          # or: secret_file = "/run/secrets/rs-full"
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.client.oauth import Credentials
+from harness.redact import REDACTOR
+
+PROFILES = ("read-only", "standard", "destructive")
+ROLES = (
+    "full",
+    "read_only",
+    "no_command",
+    "reporting_only",
+    "real_time_only",
+    "configuration_only",
+    "nothing",
+)
+EMBEDDED = "embedded"
+ENV = {
+    "target": "RS_HARNESS_TARGET",
+    "target_file": "RS_HARNESS_TARGET_FILE",
+    "profile": "RS_HARNESS_PROFILE",
+    "ca_bundle": "RS_HARNESS_CA_BUNDLE",
+    "insecure": "RS_HARNESS_INSECURE",
+}
+EMBEDDED_SEED = 7
+START_TIMEOUT_S = 60.0
+
+
+class TargetConfigError(Exception):
+    """The target description is unusable (a usage error: exit 2, nothing run)."""
+
+
+@dataclass
+class Target:
+    url: str
+    embedded: bool
+    name: str
+    accounts: dict[str, Credentials] = field(default_factory=dict)
+    verify: bool | str = True
+    profiles: tuple[str, ...] = ("read-only",)
+    profile: str = "read-only"
+    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _data_dir: str | None = field(default=None, repr=False)
+
+    def allows(self, profile: str) -> bool:
+        """Does this run's profile include checks of `profile`? (read-only < standard < destructive)"""
+        return PROFILES.index(profile) <= PROFILES.index(self.profile)
+
+    def identity(self) -> dict:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "embedded": self.embedded,
+            "profile": self.profile,
+            "tls_verify": self.verify if isinstance(self.verify, bool) else f"CA bundle {self.verify}",
+            "accounts": sorted(self.accounts),
+        }
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        if self._data_dir is not None:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret(role: str, entry: dict, base: Path) -> str:
+    if "secret" in entry:
+        raise TargetConfigError(
+            f"accounts.{role}: a secret is never written in the target file; use secret_env or secret_file"
+        )
+    if "secret_env" in entry:
+        value = os.environ.get(str(entry["secret_env"]))
+        if not value:
+            raise TargetConfigError(f"accounts.{role}: environment variable {entry['secret_env']} is not set")
+        return value
+    if "secret_file" in entry:
+        path = Path(str(entry["secret_file"])).expanduser()
+        path = path if path.is_absolute() else base / path
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TargetConfigError(f"accounts.{role}: cannot read secret_file: {exc.strerror}") from None
+    raise TargetConfigError(f"accounts.{role}: needs secret_env or secret_file")
+
+
+def _read_file(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TargetConfigError(f"target file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetConfigError(f"target file {path}: {exc}") from None
+
+
+def resolve(
+    target: str | None = None,
+    target_file: str | None = None,
+    profile: str | None = None,
+    ca_bundle: str | None = None,
+    insecure: bool | None = None,
+    environ: dict[str, str] | None = None,
+) -> Target:
+    """The target of this run from the command line, the environment and the target file, in that order."""
+    env = os.environ if environ is None else environ
+    target_file = target_file or env.get(ENV["target_file"]) or None
+    data: dict = {}
+    base = Path.cwd()
+    if target_file:
+        path = Path(target_file).expanduser()
+        data, base = _read_file(path), path.parent
+    url = target or env.get(ENV["target"]) or data.get("url") or EMBEDDED
+    profile = profile or env.get(ENV["profile"]) or None
+
+    if url == EMBEDDED:
+        return Target(
+            url="(starting)",
+            embedded=True,
+            name="embedded reference appliance",
+            profiles=PROFILES,
+            profile=_check_profile(profile or "destructive", PROFILES),
+        )
+
+    if not url.startswith(("https://", "http://")):
+        raise TargetConfigError(f"target {url!r}: give 'embedded' or an http(s):// URL")
+    ca_bundle = ca_bundle or env.get(ENV["ca_bundle"]) or data.get("ca_bundle")
+    if insecure is None:
+        insecure = _truthy(env.get(ENV["insecure"])) if ENV["insecure"] in env else bool(data.get("insecure"))
+    if insecure and ca_bundle:
+        raise TargetConfigError("give either a CA bundle or --insecure, not both")
+    verify: bool | str = False if insecure else (str(Path(ca_bundle).expanduser()) if ca_bundle else True)
+    allowed = tuple(data.get("profiles", ["read-only"]))
+    unknown = set(allowed) - set(PROFILES)
+    if unknown:
+        raise TargetConfigError(f"target file: unknown profiles {sorted(unknown)}; known: {list(PROFILES)}")
+    accounts = {}
+    for role, entry in (data.get("accounts") or {}).items():
+        if role not in ROLES:
+            raise TargetConfigError(f"accounts.{role}: unknown role; known: {list(ROLES)}")
+        if not isinstance(entry, dict) or not entry.get("client_id"):
+            raise TargetConfigError(f"accounts.{role}: needs client_id")
+        secret = _secret(role, entry, base)
+        REDACTOR.add_credentials(str(entry["client_id"]), secret)
+        accounts[role] = Credentials(str(entry["client_id"]), secret)
+    return Target(
+        url=url.rstrip("/"),
+        embedded=False,
+        name=str(data.get("name") or url),
+        accounts=accounts,
+        verify=verify,
+        profiles=allowed,
+        profile=_check_profile(profile or "read-only", allowed),
+    )
+
+
+def _check_profile(profile: str, allowed: tuple[str, ...]) -> str:
+    if profile not in PROFILES:
+        raise TargetConfigError(f"profile {profile!r}: known profiles are {list(PROFILES)}")
+    if profile not in allowed:
+        raise TargetConfigError(
+            f"profile {profile!r} is not allowed for this target (its target file allows {list(allowed)})"
+        )
+    return profile
+
+
+def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
+    """Start the embedded appliance (`rs-harness serve` in a child process, so it has a core of its own)."""
+    data_dir = tempfile.mkdtemp(prefix="rs-harness-embedded-")
+    command = [
+        sys.executable, "-c", "from harness.cli import main; main()", "serve",
+        "--port", "0", "--data", data_dir, "--seed", str(seed),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8"
+    )
+    first: list[str] = []
+    reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT_S)
+    line = first[0] if first else ""
+    if not line.startswith("listening on "):
+        process.kill()
+        rest = process.stdout.read() if process.poll() is not None else ""
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise TargetConfigError(f"the embedded appliance did not start: {(line + rest).strip()[:500]}")
+    # keep draining its output so it never blocks on a full pipe
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+    accounts = json.loads((Path(data_dir) / "accounts.json").read_text(encoding="utf-8"))["accounts"]
+    for entry in accounts:
+        REDACTOR.add_credentials(entry["client_id"], entry["client_secret"])
+        target.accounts[entry["name"]] = Credentials(entry["client_id"], entry["client_secret"])
+    target.url = line.removeprefix("listening on ").strip()
+    target.name = f"embedded reference appliance (rs-harness serve --seed {seed})"
+    target._process, target._data_dir = process, data_dir
+    return target
