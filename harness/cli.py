@@ -167,6 +167,64 @@ def serve(
     run_server(appliance, host=host, port=port, tls=tls)
 
 
+@main.command()
+@click.option(
+    "--target", help="'embedded' (the default) or the appliance's base URL [env RS_HARNESS_TARGET]."
+)
+@click.option(
+    "--target-file", type=click.Path(dir_okay=False), help="TOML target file [env RS_HARNESS_TARGET_FILE]."
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["read-only", "standard", "destructive"]),
+    help="What the checks may do to the target (default: read-only; destructive for the embedded one).",
+)
+@click.option(
+    "--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle to verify the target's TLS with."
+)
+@click.option(
+    "--insecure", is_flag=True, help="Do not verify the target's TLS certificate (explicit opt-out)."
+)
+@click.option(
+    "--expected-failures", type=click.Path(dir_okay=False), help="TOML file of accepted failures (CI gate)."
+)
+@click.option("--reports", default="reports", show_default=True, help="Where run directories are written.")
+@click.option("--run-id", help="Name of this run's report directory (default: a UTC timestamp).")
+@click.option("-k", "select", help="Only the checks matching this pytest -k expression.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per check.")
+def certify(
+    target: str | None,
+    target_file: str | None,
+    profile: str | None,
+    ca_bundle: str | None,
+    insecure: bool,
+    expected_failures: str | None,
+    reports: str,
+    run_id: str | None,
+    select: str | None,
+    verbose: bool,
+) -> None:
+    """Certify an appliance: run the conformance suites and write reports/<run id>/ (results.json,
+    junit.xml, allure-results/, report.html). Exit 0 only when nothing FAILed; 1 when a check FAILed or
+    the expected-failures gate failed; 2 when nothing could be certified (a usage or target error).
+    Secrets come from the target file's secret_env/secret_file, never from the command line."""
+    from harness.certify import certify as run
+
+    code, _ = run(
+        reports=reports,
+        run_id=run_id,
+        target=target,
+        target_file=target_file,
+        profile=profile,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        expected_failures=expected_failures,
+        select=select,
+        verbose=verbose,
+    )
+    sys.exit(code)
+
+
 @main.group()
 def brcs() -> None:
     """BRCS client-script files (Representative Console Scripting and Client Scripting API)."""

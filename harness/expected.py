@@ -40,7 +40,8 @@ class Entry:
         )
 
     def matches(self, requirement_ids, nodeid: str) -> bool:
-        return self.id in requirement_ids or self.id == nodeid or nodeid.endswith("::" + self.id)
+        ids = self.id
+        return ids in requirement_ids or nodeid == ids or nodeid.endswith(("::" + ids, "/" + ids))
 
 
 class ExpectedFailures:

@@ -271,12 +271,15 @@ def _failure_reason(call: pytest.CallInfo) -> str:
     return call.excinfo.exconly() if call.excinfo else "failed"
 
 
-def _redact_report(rep: pytest.TestReport) -> None:
+def _redact_report(rep: pytest.TestReport, reason: str) -> None:
+    # The traceback becomes text: redacted, and led by the check's reason, which pytest's one-line summaries
+    # then show (they take a text longrepr's first line).
     if isinstance(rep.longrepr, tuple):
-        path, line, reason = rep.longrepr
-        rep.longrepr = (path, line, REDACTOR.text(reason))
+        path, line, text = rep.longrepr
+        rep.longrepr = (path, line, REDACTOR.text(text))
     elif rep.longrepr is not None:
-        rep.longrepr = REDACTOR.text(str(rep.longrepr))
+        text = REDACTOR.text(str(rep.longrepr))
+        rep.longrepr = f"{REDACTOR.text(reason)}\n\n{text}" if reason else text
     rep.sections = [(title, REDACTOR.text(content)) for title, content in rep.sections]
 
 
@@ -320,7 +323,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if rep.when == "call" or rep.failed:
         item.user_properties = [p for p in item.user_properties if p[0] not in ("verdict", "requirements")]
         item.user_properties += [("verdict", record.verdict or ""), ("requirements", " ".join(ids))]
-    _redact_report(rep)
+    _redact_report(rep, reason)
     return rep
 
 

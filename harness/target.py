@@ -100,13 +100,13 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _secret(role: str, entry: dict, base: Path) -> str:
+def _secret(role: str, entry: dict, base: Path, env) -> str:
     if "secret" in entry:
         raise TargetConfigError(
             f"accounts.{role}: a secret is never written in the target file; use secret_env or secret_file"
         )
     if "secret_env" in entry:
-        value = os.environ.get(str(entry["secret_env"]))
+        value = env.get(str(entry["secret_env"]))
         if not value:
             raise TargetConfigError(f"accounts.{role}: environment variable {entry['secret_env']} is not set")
         return value
@@ -175,7 +175,7 @@ def resolve(
             raise TargetConfigError(f"accounts.{role}: unknown role; known: {list(ROLES)}")
         if not isinstance(entry, dict) or not entry.get("client_id"):
             raise TargetConfigError(f"accounts.{role}: needs client_id")
-        secret = _secret(role, entry, base)
+        secret = _secret(role, entry, base, env)
         REDACTOR.add_credentials(str(entry["client_id"]), secret)
         accounts[role] = Credentials(str(entry["client_id"]), secret)
     return Target(

@@ -1,0 +1,123 @@
+"""`rs-harness certify`: run the conformance suites against a target and write the run's reports.
+
+pytest runs underneath, in this process, with the rs-harness plugin; this module chooses its arguments,
+makes the report directory, and sweeps every file written there through the redactor before it says where
+the report is (allure-pytest writes exception messages straight from the test, so the plugin's own
+redaction of reports cannot reach its files).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.redact import REDACTOR
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def suites_dir() -> Path:
+    import harness.suites
+
+    return Path(harness.suites.__file__).resolve().parent
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid() % 10000:04d}"
+
+
+def pytest_args(
+    report_dir: Path,
+    *,
+    target: str | None,
+    target_file: str | None,
+    profile: str | None,
+    ca_bundle: str | None,
+    insecure: bool,
+    expected_failures: str | None,
+    run_id: str,
+    select: str | None = None,
+    verbose: bool = False,
+) -> list[str]:
+    here = suites_dir()
+    args = [
+        str(here),
+        "-c", str(here / "pytest.ini"),
+        "--rootdir", str(here),
+        "-q" if not verbose else "-v",
+        "-rfE",
+        "--tb=line",
+        f"--junitxml={report_dir / 'junit.xml'}",
+        "-o", "junit_family=xunit1",  # xunit1 keeps each check's properties (requirements, verdict)
+        "-o", "junit_suite_name=rs-harness",
+        f"--alluredir={report_dir / 'allure-results'}",
+        f"--rs-report-dir={report_dir}",
+        f"--rs-run-id={run_id}",
+    ]  # fmt: skip
+    for option, value in (
+        ("--rs-target", target),
+        ("--rs-target-file", target_file),
+        ("--rs-profile", profile),
+        ("--rs-ca-bundle", ca_bundle),
+        ("--rs-expected-failures", expected_failures),
+        ("-k", select),
+    ):
+        if value:
+            args += [option, value]
+    if insecure:
+        args.append("--rs-insecure")
+    return args
+
+
+class _Collector:
+    """Keeps the plugin's run state so certify can read the verdict after pytest returns."""
+
+    def __init__(self) -> None:
+        self.results = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from harness.plugin import STATE
+
+        self.results = session.config.stash[STATE].results
+
+
+def sweep(directory: Path) -> int:
+    """Redact every text file under `directory` in place; the number of files changed."""
+    changed = 0
+    for path in directory.rglob("*"):
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue  # binary attachments: the harness writes none
+        clean = REDACTOR.text(text)
+        if clean != text:
+            path.write_text(clean, encoding="utf-8")
+            changed += 1
+    return changed
+
+
+def certify(reports: str = "reports", run_id: str | None = None, **options) -> tuple[int, Path | None]:
+    """Run the suites; (exit code, report directory). Exit 0 only when nothing FAILed."""
+    run_id = run_id or new_run_id()
+    if not RUN_ID.match(run_id):
+        print(f"rs-harness certify: run id {run_id!r}: letters, digits, '.', '_' and '-' only")
+        return EXIT_USAGE, None
+    report_dir = Path(reports) / run_id
+    report_dir.mkdir(parents=True, exist_ok=True)
+    collector = _Collector()
+    code = pytest.main(pytest_args(report_dir, run_id=run_id, **options), plugins=[collector])
+    sweep(report_dir)
+    results = collector.results
+    if code == pytest.ExitCode.USAGE_ERROR or results is None:
+        print("rs-harness certify: nothing was certified (see the error above)")
+        return EXIT_USAGE, report_dir
+    print(f"report: {report_dir / 'report.html'}")
+    return (EXIT_PASS if results.passed else EXIT_FAIL), report_dir

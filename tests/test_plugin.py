@@ -1,0 +1,192 @@
+"""The pytest plugin: each way a check ends maps to its verdict; profiles and API versions gate checks;
+the expected-failures gate; results.json; no secret in any output. Checks run (with pytester) against an
+in-process embedded appliance described by a target file, as a real target would be."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.appliance.app import Appliance, ApplianceConfig
+from harness.appliance.server import running
+
+pytest_plugins = ("pytester",)
+
+CHECKS = """
+import pytest
+from harness.verdicts import na, not_tested, warn
+
+@pytest.mark.req("CMD-GAI-001")
+def test_pass(rs_api):
+    rs_api.api_info()
+
+@pytest.mark.req("CMD-GAI-001")
+def test_fail(rs_api):
+    rs_api.api_info()
+    assert False, "the answer was wrong"
+
+@pytest.mark.req("CMD-GAI-001")
+def test_warn(rs_api):
+    warn("a SHOULD not met")
+
+@pytest.mark.req("CMD-GAI-003")
+def test_should_failing_is_warn(rs_api):
+    assert False, "late clock"
+
+@pytest.mark.req("CMD-GAI-001")
+def test_na(rs_api):
+    na("feature disabled")
+
+@pytest.mark.req("CMD-GAI-001")
+def test_not_tested(rs_api):
+    not_tested("needs an hour")
+
+@pytest.mark.req("CMD-GAI-002")
+@pytest.mark.profile("destructive")
+def test_destructive(rs_api):
+    pass
+
+@pytest.mark.req("CMD-GAI-002")
+@pytest.mark.api_version(since="9.0")
+def test_future(rs_api):
+    pass
+
+@pytest.mark.req("CMD-GAI-002")
+def test_missing_account(rs_client):
+    rs_client("real_time_only")
+
+@pytest.mark.req("CMD-GAI-002")
+def test_leaks_a_secret(rs_api, rs_target):
+    secret = rs_target.target.accounts["full"].secret
+    token = rs_api.tokens.token()
+    assert False, f"secret {secret} token {token}"
+
+def test_not_a_check():
+    pass
+"""
+
+
+@pytest.fixture(scope="module")
+def appliance_url(tmp_path_factory):
+    appliance = Appliance(ApplianceConfig(tmp_path_factory.mktemp("appliance")))
+    with running(appliance) as url:
+        yield appliance, url
+
+
+@pytest.fixture
+def target_file(appliance_url, tmp_path, monkeypatch):
+    appliance, url = appliance_url
+    full = next(a for a in appliance.accounts if a.name == "full")
+    monkeypatch.setenv("RSH_PLUGIN_TEST_SECRET", full.client_secret)
+    path = tmp_path / "target.toml"
+    path.write_text(
+        f'url = "{url}"\nname = "plugin-test"\nprofiles = ["read-only", "standard"]\n'
+        f'[accounts.full]\nclient_id = "{full.client_id}"\nsecret_env = "RSH_PLUGIN_TEST_SECRET"\n'
+    )
+    return path, full.client_secret
+
+
+def run(pytester, target_file, *extra):
+    path, _ = target_file
+    pytester.makepyfile(test_checks=CHECKS)
+    report_dir = pytester.path / "report"
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", f"--rs-target-file={path}", f"--rs-report-dir={report_dir}",
+        "-rA", *extra,
+    )  # fmt: skip
+    data = json.loads((report_dir / "results.json").read_text())
+    verdicts = {c["name"]: c for c in data["checks"]}
+    return result, data, verdicts, report_dir
+
+
+def test_each_way_a_check_ends_has_its_verdict(pytester, target_file):
+    result, data, checks, _ = run(pytester, target_file)
+    got = {name: c["verdict"] for name, c in checks.items()}
+    assert got == {
+        "test_pass": "PASS",
+        "test_fail": "FAIL",
+        "test_warn": "WARN",
+        "test_should_failing_is_warn": "WARN",
+        "test_na": "NA",
+        "test_not_tested": "NOT_TESTED",
+        "test_destructive": "NOT_TESTED",
+        "test_future": "NA",
+        "test_missing_account": "NOT_TESTED",
+        "test_leaks_a_secret": "FAIL",
+    }
+    assert "test_not_a_check" not in checks  # only items with a requirement are checks
+    assert checks["test_fail"]["reason"] == "the answer was wrong"
+    assert checks["test_warn"]["reason"] == "a SHOULD not met"
+    assert "needs the destructive profile" in checks["test_destructive"]["reason"]
+    assert "predates" in checks["test_future"]["reason"]
+    assert "no 'real_time_only' API account" in checks["test_missing_account"]["reason"]
+    evidence = checks["test_fail"]["evidence"]
+    assert evidence and evidence[-1]["request"]["url"].endswith("/api/command?action=get_api_info")
+    assert evidence[-1]["response"]["status"] == 200 and "api_information" in evidence[-1]["response"]["body"]
+    assert data["counts"] == {"FAIL": 2, "WARN": 2, "PASS": 1, "NA": 2, "NOT_TESTED": 3}
+    assert data["passed"] is False
+    assert data["target"]["name"] == "plugin-test" and data["target"]["api_version"] == "1.21.1"
+    req = {r["id"]: r for r in data["requirements"]}
+    assert req["CMD-GAI-001"]["verdict"] == "FAIL"  # its worst check
+    assert req["CMD-GAI-003"]["verdict"] == "WARN"
+    assert req["AUTH-001" if "AUTH-001" in req else "BRCS-001"]["verdict"] == "NOT_TESTED"
+    # pytest counts the plugin's own categories (W, n, -) by name
+    result.assert_outcomes(passed=2, failed=2, warnings=0)
+    assert "2 warn, 2 na, 3 not tested" in result.stdout.str()
+
+
+def test_no_secret_in_any_output(pytester, target_file):
+    result, _, checks, report_dir = run(pytester, target_file, "--junitxml=report/junit.xml")
+    _, secret = target_file
+    assert checks["test_leaks_a_secret"]["verdict"] == "FAIL"
+    assert "«redacted»" in checks["test_leaks_a_secret"]["reason"]
+    outputs = [result.stdout.str(), result.stderr.str()]
+    outputs += [p.read_text() for p in report_dir.rglob("*") if p.is_file()]
+    from harness.redact import REDACTOR
+
+    tokens = [s for s in REDACTOR.secrets if len(s) > 40]  # the bearer tokens this process was issued
+    assert tokens
+    for text in outputs:
+        assert secret not in text
+        assert not any(t in text for t in tokens)
+    assert all("«redacted»" not in e["request"]["headers"].get("Connection", "") for e in
+               checks["test_fail"]["evidence"])  # fmt: skip
+    assert checks["test_fail"]["evidence"][-1]["request"]["headers"]["Authorization"] == "«redacted»"
+
+
+def test_expected_failures_accept_known_failures_and_gate_the_rest(pytester, target_file, tmp_path):
+    expected = tmp_path / "expected.toml"
+    expected.write_text(
+        '[[expected]]\nid = "test_fail"\nreason = "ticket 1"\n'
+        '[[expected]]\nid = "test_leaks_a_secret"\nreason = "ticket 2"\n'
+    )
+    result, data, checks, _ = run(pytester, target_file, f"--rs-expected-failures={expected}")
+    assert checks["test_fail"]["expected_failure"] == "ticket 1"
+    assert data["passed"] is True and result.ret == 0
+    expected.write_text(expected.read_text() + '[[expected]]\nid = "test_pass"\nreason = "was broken"\n'
+                        '[[expected]]\nid = "NO-SUCH-001"\nreason = "typo"\n')  # fmt: skip
+    result, data, _, _ = run(pytester, target_file, f"--rs-expected-failures={expected}")
+    assert data["passed"] is False and result.ret == 1
+    assert data["expected_failures"]["gate_problems"] == [
+        "expected failure 'test_pass' now passes; remove it from the file",
+        "expected failure 'NO-SUCH-001' matched no check that ran",
+    ]
+
+
+def test_unknown_requirement_is_a_usage_error(pytester, target_file):
+    pytester.makepyfile(test_bad='import pytest\n@pytest.mark.req("NOPE-999")\ndef test_x():\n    pass\n')
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--rs-target-file={target_file[0]}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "NOPE-999" in result.stderr.str()
+
+
+def test_a_profile_the_target_file_does_not_allow_is_a_usage_error(pytester, target_file):
+    pytester.makepyfile(
+        test_ok='import pytest\n@pytest.mark.req("CMD-GAI-001")\ndef test_x(rs_api):\n    pass\n'
+    )
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", f"--rs-target-file={target_file[0]}", "--rs-profile=destructive"
+    )
+    assert result.ret != 0
+    assert "not allowed for this target" in result.stdout.str() + result.stderr.str()
