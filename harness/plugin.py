@@ -76,6 +76,7 @@ class RunState:
         self.config = config
         self.run_id = config.getoption("--rs-run-id", None) or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.records: dict[str, Record] = {}
+        self.target: Target | None = None
         self.info: TargetInfo | None = None
         try:
             self.expected = ExpectedFailures.load(config.getoption("--rs-expected-failures", None))
@@ -119,6 +120,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.allure_label(req.basis, req.level, label_type="tag"))
     if unknown:
         raise pytest.UsageError("checks name requirements not in the catalogue:\n  " + "\n  ".join(unknown))
+    if any(is_check(item) for item in items):
+        _state(config).target = _resolve(config)  # an unusable target description stops the run here
 
 
 # -- fixtures -----------------------------------------------------------------------------------------------
@@ -127,25 +130,31 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.fixture(scope="session")
 def rs_target(request: pytest.FixtureRequest) -> TargetInfo:
     """The target, started if embedded, its API version and namespaces negotiated through get_api_info."""
-    config = request.config
-    state = _state(config)
+    state = _state(request.config)
+    target = state.target or _resolve(request.config)
+    if target.embedded:
+        try:
+            start_embedded(target)
+        except TargetConfigError as exc:
+            raise TargetError(str(exc)) from None
+        request.addfinalizer(target.stop)
+    info = TargetInfo(target)
+    state.info = info
+    negotiate(info)
+    return info
+
+
+def _resolve(config: pytest.Config) -> Target:
     try:
-        target = resolve(
+        return resolve(
             target=config.getoption("--rs-target"),
             target_file=config.getoption("--rs-target-file"),
             profile=config.getoption("--rs-profile"),
             ca_bundle=config.getoption("--rs-ca-bundle"),
             insecure=config.getoption("--rs-insecure"),
         )
-        if target.embedded:
-            start_embedded(target)
-            request.addfinalizer(target.stop)
     except TargetConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    info = TargetInfo(target)
-    state.info = info
-    negotiate(info)
-    return info
 
 
 def negotiate(info: TargetInfo) -> None:

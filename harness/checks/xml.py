@@ -87,6 +87,9 @@ def xml_answer(
     if result.root not in roots:
         shown = one_line(body[:300].decode("utf-8", "replace"), 300)
         raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>: {shown}")
+    if result.namespace is not None and result.namespace.status == "FAIL":
+        ns = result.namespace
+        raise CheckFailed(f"<{result.root}> in namespace {ns.found or '(none)'}: {ns.reason}")
     if result.status != "valid":
         listed = "; ".join(str(e) for e in result.errors[:5])
         more = f" (+{len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
