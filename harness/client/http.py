@@ -172,8 +172,12 @@ class Transport:
         """The body in chunks, decoded (gzip transfer encodings), within `limit` bytes and the deadline."""
         deadline = time.monotonic() + max(self.read_timeout, 1.0) * 4
         total = 0
+        raw = response.raw
+        # read1 returns what has arrived (at most `chunk`), so the deadline is checked as a slow server drips;
+        # stream() would block until a whole chunk came.
+        pieces = iter(lambda: raw.read1(chunk, decode_content=True), b"") if hasattr(raw, "read1") else None
         try:
-            for piece in response.raw.stream(chunk, decode_content=True):
+            for piece in pieces or raw.stream(chunk, decode_content=True):
                 total += len(piece)
                 if total > limit:
                     raise TargetError(f"response body larger than {limit} bytes; not read further")
