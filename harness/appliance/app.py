@@ -27,6 +27,7 @@ from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.simulation import Simulation
 from harness.appliance.state import LiveState
 from harness.appliance.world import World
+from harness.appliance.xsd_route import routes as xsd_routes
 from harness.namespaces import DOCUMENTED
 
 log = logging.getLogger("harness.appliance")
@@ -139,6 +140,7 @@ def create_app(appliance: Appliance) -> Starlette:
     routes += health.routes(appliance) + client_script.routes(appliance) + realtime.routes(appliance)
     routes += reporting.routes(appliance) + config_api.routes(appliance)
     routes += start_session.routes(appliance)  # session generation, the key URL and the / page
+    routes += xsd_routes(appliance)  # /api/command.xsd and /api/reporting.xsd
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
 
     @contextlib.asynccontextmanager
