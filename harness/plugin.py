@@ -18,11 +18,12 @@ import pytest
 
 from harness import verdicts
 from harness.catalogue.requirements import CatalogueError, catalogue, get
-from harness.checks.xml import Expect, version_tuple
+from harness.checks.xml import Expect
 from harness.client import RECORDER, ApplianceClient, TargetError, TokenCache, Transport
 from harness.expected import ExpectedFailures, ExpectedFailuresError
 from harness.redact import REDACTOR
 from harness.results import Record, RunResults
+from harness.schemas import version_tuple
 from harness.target import PROFILES, Target, TargetConfigError, resolve, start_embedded
 
 EVIDENCE_KEEP = 6  # exchanges attached to a FAIL or WARN, the latest ones

@@ -17,14 +17,15 @@ MIN_SECRET = 6  # shorter values would mask ordinary words
 
 _PATTERNS = (
     # Authorization: Bearer x / Basic x, in headers printed as "name: value" or as a dict repr
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?\s*(?:bearer|basic)\s+)[^\s'\",}]+"),
+    # (values stop at a backslash: in serialized JSON it starts the escape of the closing quote)
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?\s*(?:bearer|basic)\s+)[^\s'\",}\\]+"),
     re.compile(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
     # JSON: "access_token": "x", "client_secret": "x", "refresh_token", "password", "secret"
     re.compile(
         r"(?i)(\"(?:access_token|refresh_token|client_secret|password|secret|token)\"\s*:\s*\")[^\"]*"
     ),
     # form or query: access_token=x&, client_secret=x
-    re.compile(r"(?i)\b((?:access_token|client_secret|refresh_token|password)=)[^&\s'\"]+"),
+    re.compile(r"(?i)\b((?:access_token|client_secret|refresh_token|password)=)[^&\s'\"\\]+"),
 )
 
 
@@ -65,6 +66,16 @@ class Redactor:
         for rule in _PATTERNS:
             text = rule.sub(lambda m: m.group(1) + MASK, text)
         return text
+
+    def data(self, value):
+        """Every string in a JSON-like structure, redacted (before it is serialized, so no escape is cut)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.data(v) for v in value]
+        return value
 
     def headers(self, headers) -> dict[str, str]:
         return {

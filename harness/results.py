@@ -120,7 +120,7 @@ class RunResults:
     def write_json(self, directory: str | os.PathLike) -> Path:
         path = Path(directory) / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(REDACTOR.text(json.dumps(self.to_json(), indent=2)), encoding="utf-8")
+        path.write_text(json.dumps(REDACTOR.data(self.to_json()), indent=2), encoding="utf-8")
         return path
 
     def summary_lines(self) -> list[str]:

@@ -108,3 +108,16 @@ def repeatable(api_version: str, kind: str) -> frozenset[str] | None:
     add(schema.xpath(f".//xs:group[@ref][{_MANY}]", namespaces=ns))
     names.discard(None)
     return frozenset(names)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.strip().split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def schema_family(api_version: str) -> str:
+    """The reference schemas for a target's API version (1.8 and later follow the 1.21.1 schemas)."""
+    return "1.21.1" if version_tuple(api_version) >= (1, 8) else "1.7.0"

@@ -47,3 +47,15 @@ def test_short_values_are_not_taken_as_secrets():
     r.add("abc")  # would mask ordinary words
     assert r.text("abc abc") == "abc abc"
     assert not r.secrets
+
+
+def test_serialized_json_stays_json():
+    import json
+
+    r = Redactor()
+    body = json.dumps({"h": 'Authorization: Bearer abcdefghijkl"', "q": "x?access_token=abcdefgh\\"})
+    out = r.text(body)
+    assert "abcdefghijkl" not in out and "abcdefgh\\" not in out
+    json.loads(out)  # still parses
+    nested = r.data({"evidence": [{"body": '{"access_token": "zzzzzzzzzz"}'}], "n": 1})
+    assert "zzzzzzzzzz" not in json.dumps(nested) and nested["n"] == 1

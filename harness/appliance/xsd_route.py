@@ -15,19 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.appliance.xmlresponse import XML_TYPE
-from harness.schemas import xsd_text
-
-
-def _family(api_version: str) -> str:
-    """The reference schemas for an API version: 1.8 and later follow the 1.21.1 schemas."""
-    parts = tuple(int(p) if p.isdigit() else 0 for p in api_version.split("."))
-    return "1.21.1" if parts >= (1, 8) else "1.7.0"
+from harness.schemas import schema_family, xsd_text
 
 
 def _endpoint(kind: str):
     async def schema(request: Request) -> Response:
         config = request.app.state.appliance.config
-        body = xsd_text(_family(config.api_version), kind, config.namespaces[kind])
+        body = xsd_text(schema_family(config.api_version), kind, config.namespaces[kind])
         return Response(body, media_type=XML_TYPE)
 
     return schema

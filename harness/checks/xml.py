@@ -12,24 +12,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from harness.schemas import schema_family, version_tuple  # noqa: F401 (checks import it from here)
 from harness.validate import one_line, validate
 from harness.verdicts import CheckFailed, warn
 from harness.xmlsafe import parser_options
-
-SCHEMA_FAMILIES = ("1.21.1", "1.7.0")  # the reference schemas; an API version takes the newest not above it
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.strip().split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
-
-
-def schema_family(api_version: str) -> str:
-    """The reference schemas for a target's API version (1.8 and later follow the 1.21.1 schemas)."""
-    return "1.21.1" if version_tuple(api_version) >= (1, 8) else "1.7.0"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.client.http import TargetError, Transport
 from harness.redact import REDACTOR
@@ -36,6 +36,7 @@ class TokenAnswer:
     json: dict | None
     content_type: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def access_token(self) -> str | None:
@@ -69,6 +70,7 @@ def request_token(
         parsed if isinstance(parsed, dict) else None,
         response.headers.get("content-type", ""),
         response.content,
+        dict(response.headers),
     )
     REDACTOR.add(answer.access_token)
     return answer
