@@ -1,0 +1,234 @@
+"""The client scripting checks PASS on good answers and FAIL on bad ones (crafted, no server)."""
+
+from __future__ import annotations
+
+import crafted
+import pytest
+
+from harness import brcs
+from harness.checks.client_script import (
+    attachment_filename,
+    execute_accepted,
+    looks_like_script,
+    only_one_command,
+    parameter_left_out,
+    script_carries,
+    script_clean,
+    script_download,
+    script_refused,
+)
+from harness.verdicts import WARNINGS, CheckFailed
+
+GOOD = b"BRCS1.0\naction=login\naction=push_and_start_local&hostname=ABCDEF02\naction=delete_script_file"
+NAME = "push_and_start_local.brcs-example"
+
+
+def download(
+    body: bytes = GOOD, name: str | None = NAME, status: int = 200, **headers: str
+) -> crafted.Response:
+    h = {"content-type": "application/octet-stream", **headers}
+    if name is not None:
+        h["content-disposition"] = f'attachment; filename="{name}"'
+    return crafted.Response(status, body, h)
+
+
+@pytest.fixture(autouse=True)
+def _no_warnings():
+    WARNINGS.clear()
+    yield
+    WARNINGS.clear()
+
+
+@pytest.mark.parametrize(
+    "value, name",
+    [
+        ('attachment; filename="a.brcs-x"', "a.brcs-x"),
+        ("attachment; filename=a.brcs-x", "a.brcs-x"),
+        ('Attachment ; filename = "a b.brcs-x"', "a b.brcs-x"),
+        ("attachment; filename*=UTF-8''%C3%A9.brcs-x; filename=\"e.brcs-x\"", "é.brcs-x"),
+        ('attachment; filename="q\\"x.brcs-x"', 'q"x.brcs-x'),
+        ('inline; filename="a.brcs-x"', None),
+        ("attachment", None),
+        ("attachment; filename*=bogus''%FF", None),
+        ("", None),
+    ],
+)
+def test_attachment_filename(value, name):
+    assert attachment_filename({"content-disposition": value} if value else {}) == name
+
+
+def test_script_download_passes_a_download():
+    assert script_download(download()) == (GOOD, NAME)
+
+
+def test_looks_like_script():
+    assert looks_like_script(download())
+    assert looks_like_script(crafted.Response(200, GOOD, {"content-type": "text/plain"}))
+    assert not looks_like_script(crafted.Response(200, b"<html>error</html>", {"content-type": "text/html"}))
+
+
+@pytest.mark.parametrize(
+    "response, reason",
+    [
+        (download(status=400), "HTTP 400"),
+        (download(name=None), "not a download"),
+        (crafted.Response(200, GOOD, {"content-disposition": 'inline; filename="x"'}), "not a download"),
+        (download(body=b""), "empty"),
+    ],
+)
+def test_script_download_fails(response, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        script_download(response)
+
+
+def test_script_clean_passes_a_clean_file():
+    script = script_clean(GOOD, "1.21.1", NAME)
+    assert [c.action for c in script.commands] == ["login", "push_and_start_local", "delete_script_file"]
+    assert WARNINGS == []
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"action=login\naction=generate_session_key", "BRCS-001"),
+        (b"BRCS1.0\naction=login\naction=push_and_start_local\naction=delete_script_file", "BRCS-023"),
+        (b"BRCS1.0\naction=login\naction=start_vnc_session&target=t&port=0", "BRCS-026"),
+        (b"BRCS1.0\naction=login\naction=push_and_start_local&hostname=a b", "BRCS-012"),
+        (b"BRCS1.0\n" + b"action=login\n" * 11, "BRCS-007"),
+        (b"BRCS1.0\naction=launch_missiles", "BRCS-020"),
+    ],
+)
+def test_script_clean_fails_a_file_that_breaks_a_must_rule(data, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        script_clean(data, "1.21.1", NAME)
+
+
+def test_script_clean_warns_on_should_rules_and_takes_an_unknown_version():
+    script_clean(GOOD + b"\n", "not-a-version", "script.txt")  # trailing newline, bad file name
+    rules = " ".join(WARNINGS)
+    assert "BRCS-006" in rules and "BRCS-040" in rules
+
+
+def test_script_carries_passes():
+    script = brcs.parse(GOOD)
+    assert (
+        script_carries(script, "push_and_start_local", [("hostname", "ABCDEF02")]).action
+        == "push_and_start_local"
+    )
+    login = brcs.parse(
+        b"BRCS1.0\naction=login&mechanism=username_password&username=u&password=p\naction=delete_script_file"
+    )
+    script_carries(login, "login", [("username", "u"), ("password", "p"), ("mechanism", "username_password")])
+    assert WARNINGS == []
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"BRCS1.0\naction=push_and_start_local&hostname=ABCDEF02\naction=delete_script_file", "not login"),
+        (b"BRCS1.0\naction=login\naction=push_and_start_local&hostname=ABCDEF02", "no delete_script_file"),
+        (GOOD + b"&x=1", "delete_script_file has parameters"),
+        (
+            b"BRCS1.0\naction=login\naction=push_and_start_local&hostname=OTHER\naction=delete_script_file",
+            "lacks parameters sent",
+        ),
+        (
+            b"BRCS1.0\naction=login\naction=push_and_start_local&hostname=abcdef02\naction=delete_script_file",
+            "lacks parameters sent",
+        ),
+        (
+            b"BRCS1.0\naction=login\naction=generate_session_key\naction=delete_script_file",
+            "commands nobody asked for",
+        ),
+        (
+            (
+                b"BRCS1.0\naction=login\naction=push_and_start_local&hostname=ABCDEF02\n"
+                b"action=push_and_start_local&hostname=ABCDEF02\naction=delete_script_file"
+            ),
+            "2 push_and_start_local",
+        ),
+    ],
+)
+def test_script_carries_fails(data, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        script_carries(brcs.parse(data), "push_and_start_local", [("hostname", "ABCDEF02")])
+
+
+def test_script_carries_warns_when_delete_comes_first():
+    data = b"BRCS1.0\naction=login\naction=delete_script_file\naction=push_and_start_local&hostname=ABCDEF02"
+    script_carries(brcs.parse(data), "push_and_start_local", [("hostname", "ABCDEF02")])
+    assert WARNINGS and "before" in WARNINGS[0]
+
+
+@pytest.mark.parametrize(
+    "response, warns",
+    [
+        (crafted.Response(400, b"type must be rep or web_console", {"content-type": "text/plain"}), False),
+        (crafted.Response(404, b"", {}), False),
+        (crafted.Response(200, b"<html>Invalid request</html>", {"content-type": "text/html"}), True),
+        (crafted.Response(302, b"", {"location": "/login"}), True),
+    ],
+)
+def test_script_refused_passes_a_refusal(response, warns):
+    script_refused(response)
+    assert bool(WARNINGS) == warns
+
+
+@pytest.mark.parametrize(
+    "response, reason",
+    [
+        (download(), "a script was generated"),
+        (crafted.Response(200, GOOD, {"content-type": "text/plain"}), "a script was generated"),
+        (crafted.Response(500, b"Traceback", {}), "server error"),
+    ],
+)
+def test_script_refused_fails(response, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        script_refused(response)
+
+
+def test_only_one_command():
+    only_one_command(brcs.parse(GOOD), ("generate_session_key", "push_and_start_local"))
+    only_one_command(
+        brcs.parse(GOOD), ("login", "push_and_start_local")
+    )  # the automatic login does not count
+    both = b"BRCS1.0\naction=login\naction=generate_session_key\naction=push_and_start_local&hostname=A"
+    with pytest.raises(CheckFailed, match="several commands"):
+        only_one_command(brcs.parse(both), ("generate_session_key", "push_and_start_local"))
+    creds = b"mechanism=username_password&username=u&password=p"
+    with_login = b"BRCS1.0\naction=login&" + creds + b"\naction=generate_session_key"
+    with pytest.raises(CheckFailed, match="several commands"):
+        only_one_command(brcs.parse(with_login), ("login", "generate_session_key"))
+
+
+def test_parameter_left_out():
+    parameter_left_out(brcs.parse(GOOD), "push_and_start_local", "not_a_parameter")
+    with pytest.raises(CheckFailed, match="undocumented parameter"):
+        parameter_left_out(
+            brcs.parse(GOOD + b"\naction=generate_session_key&x=1"), "generate_session_key", "x"
+        )
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        crafted.Response(200, b"action=generate_session_key\n", {"content-type": "text/plain"}),
+        crafted.Response(204, b"", {}),
+        crafted.Response(302, b"", {"location": "https://support.example.com/console"}),
+    ],
+)
+def test_execute_accepted_passes(response):
+    execute_accepted(response)
+
+
+@pytest.mark.parametrize(
+    "response, reason",
+    [
+        (crafted.Response(400, b"no", {}), "HTTP 400: refused"),
+        (crafted.Response(503, b"", {}), "server error"),
+        (crafted.Response(302, b"", {}), "without a Location"),
+    ],
+)
+def test_execute_accepted_fails(response, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        execute_accepted(response)
