@@ -181,6 +181,18 @@ def test_the_session_key_forms_of_the_guide(served, method) -> None:
     assert_refused(refused, 404, "is not valid or has expired")
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_deprecated_ns_url_starts_sessions_too(served, method) -> None:
+    # API change log 1.12.0: start_session.ns "is still available for backward compatibility".
+    appliance, url = served
+    r = httpx.request(method, f"{url}/api/start_session.ns", params={"short_key": GUIDE_SHORT_KEY})
+    assert_download(r)
+    assert live(appliance, lsid_of(r))["session"]["start_method"] == "session_key"
+    assert_refused(
+        httpx.get(f"{url}/api/start_session.ns", params={"short_key": "7654321"}), 404, "has expired"
+    )
+
+
 # --- the three start methods -------------------------------------------------------------------------------
 
 

@@ -564,6 +564,9 @@ async def start_session_js(request: Request) -> Response:
 def routes(appliance) -> list:
     return [
         Route("/api/start_session", start_session_endpoint, methods=["GET", "POST"]),
+        # API 1.12.0: ".ns has been deprecated from the API calls. It is still available for backward
+        # compatibility" (start_session.ns is now start_session)
+        Route("/api/start_session.ns", start_session_endpoint, methods=["GET", "POST"]),
         Route("/api/start_session.js", start_session_js, methods=["GET"]),
         Route("/", public_site_endpoint, methods=["GET", "POST"]),
     ]
