@@ -1,0 +1,519 @@
+"""The command API's semantic checks (harness.checks.command) PASS on good crafted answers and FAIL on bad
+ones: representatives, teams, appliances, health, connected clients, get_api_info extras."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+import crafted
+import pytest
+
+from harness.checks.command import (
+    GUIDE_PERMISSIONS,
+    api_info_permissions,
+    api_version_listed,
+    appliances,
+    client_list,
+    clustered,
+    connected_clients,
+    direct_link,
+    display_name_alias,
+    error_or_answer,
+    health,
+    iso_time,
+    logged_in_reps,
+    missing_permissions,
+    not_later,
+    same_teams,
+    shared_ips_need_failover,
+    stable,
+    success_text,
+    support_teams,
+    ts_agrees,
+    unique_ids,
+)
+from harness.checks.xml import Expect, command_ok, parse
+from harness.verdicts import CheckFailed
+
+EXPECT = Expect("1.21.1")
+NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+ISO = "2023-11-14T22:13:20+00:00"
+GUID = "0123456789abcdef0123456789abcdef"
+OTHER_GUID = "fedcba9876543210fedcba9876543210"
+LSID = "c69a8e10bea9428f816cfababe9815fe"
+
+
+def ok(body: str, root: str):
+    """A crafted answer, valid against the reference schema (so the bad cases are semantic only)."""
+    return command_ok(crafted.command(body), EXPECT, root)
+
+
+def fails(reason: str, fn, *args, **kwargs) -> None:
+    with pytest.raises(CheckFailed, match=reason):
+        fn(*args, **kwargs)
+
+
+# -- shared helpers -----------------------------------------------------------------------------------------
+
+
+def test_unique_ids():
+    els = parse(b'<x><a id="1"/><a id="2"/></x>').findall("a")
+    assert unique_ids(els, "a") == ["1", "2"]
+    fails("listed twice", unique_ids, parse(b'<x><a id="1"/><a id=" 1"/></x>').findall("a"), "a")
+    fails("no id", unique_ids, parse(b"<x><a/></x>").findall("a"), "a")
+
+
+def test_iso_time_and_not_later():
+    assert iso_time(ISO, "t") == NOW
+    assert iso_time("2023-11-14T22:13:20", "t") == NOW  # no offset: read as UTC
+    assert iso_time("2023-11-14T23:13:20+01:00", "t") == NOW
+    for bad in ("yesterday", "", None, "1700000000"):
+        fails("not an ISO 8601", iso_time, bad, "t")
+    not_later(NOW + 299, NOW, "t")
+    fails("in the future", not_later, NOW + 301, NOW, "t")
+
+
+def test_ts_agrees():
+    assert ts_agrees(parse(f'<t ts="{int(NOW)}">{ISO}</t>'.encode()), "t") == int(NOW)
+    fails(
+        "ts attribute 1700003600 is", ts_agrees, parse(f'<t ts="{int(NOW) + 3600}">{ISO}</t>'.encode()), "t"
+    )
+    fails("not a UNIX timestamp", ts_agrees, parse(f"<t>{ISO}</t>".encode()), "t")
+    fails("not a UNIX timestamp", ts_agrees, parse(f'<t ts="-5">{ISO}</t>'.encode()), "t")
+    fails("ISO 8601", ts_agrees, parse(f'<t ts="{int(NOW)}">soon</t>'.encode()), "t")
+
+
+def test_display_name_alias():
+    good = "<rep><display_name>A</display_name><public_display_name>A</public_display_name></rep>"
+    display_name_alias(parse(good.encode()), "rep")
+    display_name_alias(parse(b"<rep><public_display_name>A</public_display_name></rep>"), "rep")
+    fails("differs", display_name_alias, parse(good.replace(">A</d", ">B</d").encode()), "rep")
+    fails(
+        "no <public_display_name>",
+        display_name_alias,
+        parse(b"<rep><display_name>A</display_name></rep>"),
+        "rep",
+    )
+
+
+def test_success_text():
+    success_text(ok("<success>Successfully changed role</success>", "success"), "Successfully changed role")
+    success_text(
+        ok("<success> Successfully  changed role. </success>", "success"), "Successfully changed role"
+    )
+    fails(
+        "the guide's message",
+        success_text,
+        ok("<success>done</success>", "success"),
+        "Successfully changed role",
+    )
+    fails("the guide's message", success_text, ok("<success/>", "success"), "Successfully changed role")
+    fails("expected <success>", success_text, parse(b"<error>x</error>"), "x")
+
+
+def test_stable():
+    assert stable({"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 5, "d": 4}) == {"a": 1}
+
+
+# -- get_api_info -------------------------------------------------------------------------------------------
+
+
+def test_missing_permissions():
+    assert missing_permissions(dict.fromkeys(GUIDE_PERMISSIONS, "1")) == []
+    assert missing_permissions({"perm_command": "deny"}) == [
+        p for p in GUIDE_PERMISSIONS if p != "perm_command"
+    ]
+
+
+def test_api_version_listed():
+    for good in ("1.21.1", "1.7.0", "1.22.0", "2.0.0"):
+        assert api_version_listed(good) == good
+    for bad in ("1.20.0", "1.14.0", "", None, "0.9.0"):
+        fails("not in the guide's API Version Reference", api_version_listed, bad)
+
+
+# -- get_logged_in_reps -------------------------------------------------------------------------------------
+
+
+def rep(
+    rep_id: str = "1",
+    since: str = ISO,
+    link: str = "https://support.example.com/?id=1",
+    public: str = "Admin",
+):
+    anchor = f'&lt;a href="{link}"&gt;{public}&lt;/a&gt;'
+    return (
+        f'<rep id="{rep_id}"><display_name>{public}</display_name><public_display_name>{public}'
+        f"</public_display_name><private_display_name>Administrator</private_display_name><type>Normal</type>"
+        f"<direct_link>{anchor}</direct_link><logged_in_since>{since}</logged_in_since>"
+        "<presentation_count>0</presentation_count><support_session_count>2</support_session_count>"
+        "<showing_on_rep_list>1</showing_on_rep_list></rep>"
+    )
+
+
+def reps(*items: str):
+    return ok(f"<logged_in_reps>{''.join(items)}</logged_in_reps>", "logged_in_reps")
+
+
+def test_logged_in_reps_pass():
+    found = logged_in_reps(reps(rep("1"), rep("5", public="Priya")), NOW)
+    assert set(found) == {"1", "5"} and found["5"]["public"] == "Priya" and found["1"]["since"] == NOW
+    assert logged_in_reps(reps(), NOW) == {}
+
+
+@pytest.mark.parametrize(
+    "items, reason",
+    [
+        ((rep("1"), rep("1")), "listed twice"),
+        ((rep(since="2023-11-15T22:13:20+00:00"),), "in the future"),
+        ((rep(link="/?id=1"),), "not an absolute http"),
+        ((rep(link="javascript:alert(1)"),), "not an absolute http"),
+    ],
+)
+def test_logged_in_reps_fail(items, reason):
+    fails(reason, logged_in_reps, reps(*items), NOW)
+
+
+def test_direct_link():
+    assert (
+        direct_link('<a href="https://s.example.com/?id=1&amp;name=A">A</a>')
+        == "https://s.example.com/?id=1&name=A"
+    )
+    for bad in ("https://s.example.com/", "", None, '<a href="x">1</a><a href="y">2</a>', "<a>no href</a>"):
+        with pytest.raises(CheckFailed):
+            direct_link(bad)
+
+
+# -- get_support_teams --------------------------------------------------------------------------------------
+
+
+def member(rep_id: str, public: str = "Admin", legacy: str | None = None) -> str:
+    return (
+        f'<representative id="{rep_id}"><username>u{rep_id}</username><display_name>{legacy or public}'
+        f"</display_name><public_display_name>{public}</public_display_name>"
+        f"<private_display_name>P{rep_id}</private_display_name></representative>"
+    )
+
+
+def team(
+    team_id: str = "1", issues: str = '<issue id="1"><title>Other</title></issue>', members: str | None = None
+):
+    listing = f"<members>{members}</members>" if members is not None else ""
+    return (
+        f'<support_team id="{team_id}"><name>T{team_id}</name><issues>{issues}</issues>'
+        f"<support_session_count>0</support_session_count>{listing}</support_team>"
+    )
+
+
+def teams(*items: str):
+    return ok(f"<support_teams>{''.join(items)}</support_teams>", "support_teams")
+
+
+def test_support_teams_pass():
+    plain = support_teams(teams(team("1"), team("2", issues="")), members=False)
+    assert plain["1"]["issues"] == (("1", "Other"),) and plain["2"]["members"] is None
+    with_members = support_teams(teams(team("1", members=member("1")), team("2", members="")), members=True)
+    assert set(with_members["1"]["members"]) == {"1"} and with_members["2"]["members"] == {}
+    same_teams(plain, {**with_members, "2": {**with_members["2"], "issues": ()}})
+
+
+@pytest.mark.parametrize(
+    "items, members, reason",
+    [
+        ((team("1"), team("1")), False, "team id 1 is listed twice"),
+        ((team("1", members=""),), False, "showmembers was not asked for"),
+        ((team("1"),), True, "no <members>"),
+        ((team("1", issues='<issue id="3"><title>a</title></issue><issue id="3"><title>b</title></issue>'),), False,
+         "issue id 3 is listed twice"),
+        ((team("1", members=member("4") + member("4")),), True, "member id 4 is listed twice"),
+    ],
+)  # fmt: skip
+def test_support_teams_fail(items, members, reason):
+    fails(reason, support_teams, teams(*items), members)
+
+
+def test_same_teams_fail():
+    plain = support_teams(teams(team("1"), team("2")), members=False)
+    fails("differ", same_teams, plain, support_teams(teams(team("1", members="")), members=True))
+    renamed = copy.deepcopy(plain)
+    renamed["2"]["name"] = "Other name"
+    fails("team 2 name", same_teams, plain, renamed)
+    fewer = copy.deepcopy(plain)
+    fewer["1"]["issues"] = ()
+    fails("team 1 issues", same_teams, plain, fewer)
+
+
+def test_member_display_name_alias_fails_on_a_stale_legacy_name():
+    found = support_teams(teams(team("1", members=member("1", "New", legacy="Old"))), members=True)
+    fails("differs", display_name_alias, found["1"]["members"]["1"]["element"], "member")
+
+
+# -- get_appliances and check_health ------------------------------------------------------------------------
+
+
+def appliance(guid: str = GUID, cluster: str = "single", accepting: str = "1", failover: str = "none") -> str:
+    return (
+        f'<appliance id="{guid}"><name>a</name><public_hostname>a.example.com</public_hostname>'
+        f"<cluster_role>{cluster}</cluster_role><failover_role>{failover}</failover_role>"
+        f"<accepting_connections>{accepting}</accepting_connections><timezone_offset>0</timezone_offset></appliance>"
+    )
+
+
+def test_appliances():
+    found = appliances(ok(f"<appliances>{appliance()}</appliances>", "appliances"))
+    assert found == {GUID: {"cluster_role": "single", "failover_role": "none"}} and not clustered(found)
+    pair = appliances(
+        ok(
+            f"<appliances>{appliance(cluster='primary')}{appliance(OTHER_GUID, 'traffic', '0')}</appliances>",
+            "appliances",
+        )
+    )
+    assert clustered(pair)
+    fails(
+        "always 1 outside a cluster",
+        appliances,
+        ok(f"<appliances>{appliance(accepting='0')}</appliances>", "appliances"),
+    )
+    fails(
+        "listed twice", appliances, ok(f"<appliances>{appliance()}{appliance()}</appliances>", "appliances")
+    )
+    fails("lists no appliance", appliances, parse(b"<appliances/>"))
+
+
+def health_answer(success: str = "1", message: str | None = None, role: str = "none", extra: str = "") -> str:
+    error = f"<error_message>{message}</error_message>" if message is not None else ""
+    return (
+        f'<health_check><appliance id="{GUID}">a.example.com</appliance><version>21.3.1 (12345)</version>'
+        f"<success>{success}</success>{error}<failover_role>{role}</failover_role>{extra}</health_check>"
+    )
+
+
+SYNC = f'<last_data_sync_time ts="{int(NOW)}">{ISO}</last_data_sync_time><last_data_sync_status>Success</last_data_sync_status>'
+SHARED = "<enabled_shared_ips><ip>10.0.0.9</ip></enabled_shared_ips>"
+
+
+def test_health_pass():
+    assert health(ok(health_answer(), "health_check"), NOW) == {
+        "id": GUID, "success": "1", "error_message": None, "failover_role": "none",
+    }  # fmt: skip
+    result = health(ok(health_answer("0", "disk full", "primary", SHARED + SYNC), "health_check"), NOW)
+    assert result["error_message"] == "disk full" and result["failover_role"] == "primary"
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (health_answer("1", "disk full"), "<success>1</success> with <error_message>"),
+        (health_answer("0"), "without an <error_message>"),
+        (health_answer("0", ""), "without an <error_message>"),
+        (health_answer(extra=SYNC.replace(f'ts="{int(NOW)}"', f'ts="{int(NOW) - 7200}"')), "ts attribute"),
+        (health_answer(extra=SYNC.replace(f'ts="{int(NOW)}"', f'ts="{int(NOW) + 7200}"').replace(
+            ISO, "2023-11-15T00:13:20+00:00")), "in the future"),
+        (health_answer().replace(">a.example.com<", "><"), "lacks the hostname"),
+    ],
+)  # fmt: skip
+def test_health_fail(body, reason):
+    fails(reason, health, ok(body, "health_check"), NOW)
+
+
+def test_health_survives_a_hostile_answer():
+    fails("not 1 or 0", health, parse(b"<health_check/>"), NOW)
+
+
+def test_shared_ips_need_failover():
+    shared_ips_need_failover(ok(health_answer(role="primary", extra=SHARED), "health_check"))
+    shared_ips_need_failover(ok(health_answer(), "health_check"))
+    fails("failover_role> is none", shared_ips_need_failover, ok(health_answer(extra=SHARED), "health_check"))
+
+
+# -- get_connected_client_list ------------------------------------------------------------------------------
+
+
+def counts(guid: str = GUID, **by_type: int) -> str:
+    items = "".join(f'<count type="{t}">{n}</count>' for t, n in by_type.items())
+    return f'<appliance_summary id="{guid}">{items}</appliance_summary>'
+
+
+def client_list_answer(summaries: str, *clients: tuple[str, str]) -> str:
+    listed = "".join(f'<connected_client type="{t}" id="{i}"/>' for t, i in clients)
+    return (
+        f"<connected_client_list><connected_client_summary>{summaries}</connected_client_summary>"
+        f"{listed}</connected_client_list>"
+    )
+
+
+def test_client_list_pass():
+    body = client_list_answer(
+        counts(representative=2, support_customer=1, push_agent=0, pinned_client=4),
+        ("representative", "5"), ("representative", "8"), ("support_customer", "21"),
+    )  # fmt: skip
+    assert client_list(ok(body, "connected_client_list"), None, False) == {
+        "5": "representative", "8": "representative", "21": "support_customer",
+    }  # fmt: skip
+    clustered_body = client_list_answer(
+        counts(representative=1) + counts(OTHER_GUID, representative=1),
+        ("representative", "5"),
+        ("representative", "9"),
+    )
+    assert len(client_list(ok(clustered_body, "connected_client_list"), ("representative",), False)) == 2
+    summary = client_list_answer(counts(representative=4))
+    assert client_list(ok(summary, "connected_client_list"), ("representative",), True) == {}
+
+
+@pytest.mark.parametrize(
+    "body, types, summary_only, reason",
+    [
+        (client_list_answer(counts(representative=1), ("representative", "5"), ("support_customer", "6")),
+         ("representative",), False, "client 6 is a support_customer"),
+        (client_list_answer(counts(representative=1, pinned_client=3), ("representative", "5")),
+         ("representative",), False, "a pinned_client count"),
+        (client_list_answer(counts(representative=1), ("representative", "5")), None, True, "summary_only=1 but 1"),
+        (client_list_answer(counts(representative=3), ("representative", "5")), None, False,
+         "counts 3 representative clients, the list has 1"),
+        (client_list_answer(counts(), ("support_customer", "5")), None, False, "counts 0 support_customer"),
+        (client_list_answer(counts(representative=2), ("representative", "5"), ("representative", "5")), None, False,
+         "listed twice"),
+        (client_list_answer(counts(representative=1).replace("</appliance_summary>",
+                                                              '<count type="representative">0</count></appliance_summary>'),
+                            ("representative", "5")), None, False, "counts representative twice"),
+    ],
+)  # fmt: skip
+def test_client_list_fail(body, types, summary_only, reason):
+    fails(reason, client_list, ok(body, "connected_client_list"), types, summary_only)
+
+
+def test_client_list_survives_a_hostile_answer():
+    fails("no <connected_client_summary>", client_list, parse(b"<connected_client_list/>"), None, False)
+    bad = parse(b'<x><connected_client_summary><appliance_summary id="a"><count type="representative">x</count>'
+                b"</appliance_summary></connected_client_summary></x>")  # fmt: skip
+    fails("not a number", client_list, bad, None, False)
+
+
+# -- get_connected_clients ----------------------------------------------------------------------------------
+
+
+def connections(
+    guid: str = GUID, purpose: str = "primary", traffic: str = "0", events: int = 1, ts: int = int(NOW)
+):
+    log = "".join(f'<event ts="{ts}">Connected</event>' for _ in range(events))
+    iso = datetime.fromtimestamp(ts, UTC).isoformat()
+    return (
+        f"<client_connections><client_connection><appliance_id>{guid}</appliance_id><purpose>{purpose}</purpose>"
+        f'<receive_traffic_node>{traffic}</receive_traffic_node><connected_since ts="{ts}">{iso}</connected_since>'
+        f"<private_ip>10.0.0.5</private_ip></client_connection><event_log>{log}</event_log></client_connections>"
+    )
+
+
+def representative(
+    client_id: str = "5", links: str = "", since: str = "", count: int = 1, lsids: int = 1
+) -> str:
+    return (
+        f'<connected_representative id="{client_id}">{links}<hostname>ws</hostname>'
+        f'<platform id="winNT-64">Windows 10</platform><timezone_offset>0</timezone_offset>{since}'
+        "<user_id>1</user_id><type>Normal</type><username>admin</username>"
+        "<public_display_name>Admin</public_display_name><private_display_name>Administrator</private_display_name>"
+        "<start_session_url>https://s.example.com/?id=1</start_session_url><presentation_count>0</presentation_count>"
+        f"<support_session_count>{count}</support_session_count><showing_on_rep_list>1</showing_on_rep_list>"
+        "<routing_idle>0</routing_idle><routing_busy>1</routing_busy><routing_enabled>1</routing_enabled>"
+        "<routing_available>1</routing_available><support_license>Concurrent</support_license>"
+        f"<support_session_lsids>{f'<lsid>{LSID}</lsid>' * lsids}</support_session_lsids></connected_representative>"
+    )
+
+
+def customer(client_id: str = "21", links: str = "", since: str = "") -> str:
+    return (
+        f'<connected_support_customer id="{client_id}">{links}<hostname>pc</hostname>'
+        f'<platform id="winNT-64">Windows 11</platform><timezone_offset>3600</timezone_offset>{since}'
+        f"<name>Jane</name><lsid>{LSID}</lsid></connected_support_customer>"
+    )
+
+
+SINCE = f'<connected_since ts="{int(NOW)}">{ISO}</connected_since>'
+
+
+def clients(*items: str):
+    return ok(f"<connected_clients>{''.join(items)}</connected_clients>", "connected_clients")
+
+
+def test_connected_clients_pass():
+    found = connected_clients(clients(representative(), customer()), NOW)
+    assert found == {
+        "5": {"type": "representative", "user_id": "1", "routing_busy": "1"},
+        "21": {"type": "support_customer", "user_id": None, "routing_busy": None},
+    }
+    assert connected_clients(clients(), NOW, ids={"1"}) == {}
+    full = clients(
+        representative(links=connections(), since=SINCE), customer(links=connections(events=20), since=SINCE)
+    )
+    assert len(connected_clients(full, NOW, connections=True, appliance_ids={GUID}, in_cluster=False)) == 2
+    traffic = clients(customer(links=connections(OTHER_GUID, "traffic", "1"), since=SINCE))
+    connected_clients(traffic, NOW, connections=True, appliance_ids={GUID, OTHER_GUID}, in_cluster=True)
+
+
+@pytest.mark.parametrize(
+    "items, options, reason",
+    [
+        ((representative(), customer()), {"types": ("representative",)}, "only \\['representative'\\]"),
+        ((representative("5"), customer("21")), {"ids": {"5"}}, "not among those asked for"),
+        ((representative("5"), customer("5")), {}, "listed twice"),
+        ((representative(),), {"connections": True}, "lacks <client_connections>"),
+        ((customer(links=connections(), since=SINCE),), {}, "without include_connections"),
+        ((customer(since=SINCE),), {}, "without include_connections"),
+        ((representative(count=2, lsids=1),), {}, "<support_session_count> '2' but 1 <lsid>"),
+        ((customer(links=connections(), since=SINCE.replace(f'"{int(NOW)}"', f'"{int(NOW) + 60}"')),),
+         {"connections": True}, "ts attribute"),
+        ((customer(links=connections(ts=int(NOW) + 7200), since=SINCE),), {"connections": True}, "in the future"),
+        ((customer(links=connections(OTHER_GUID), since=SINCE),), {"connections": True, "appliance_ids": {GUID}},
+         "which get_appliances does not list"),
+        ((customer(links=connections(purpose="traffic"), since=SINCE),), {"connections": True, "in_cluster": False},
+         "outside a cluster"),
+        ((customer(links=connections(traffic="1"), since=SINCE),), {"connections": True, "in_cluster": False},
+         "outside a cluster"),
+    ],
+)  # fmt: skip
+def test_connected_clients_fail(items, options, reason):
+    fails(reason, connected_clients, clients(*items), NOW, **options)
+
+
+def test_connected_clients_event_log_bound():
+    # over 20 events is a schema error too; the semantic check stands on its own for a lenient schema
+    root = parse(
+        f"<connected_clients>{customer(links=connections(events=21), since=SINCE)}</connected_clients>".encode()
+    )
+    fails("21 events", connected_clients, root, NOW, connections=True)
+    bad_ts = customer(
+        links=connections().replace(f'<event ts="{int(NOW)}">', '<event ts="soon">'), since=SINCE
+    )
+    fails("without a UNIX timestamp", connected_clients, parse(f"<connected_clients>{bad_ts}</connected_clients>".encode()),
+          NOW, connections=True)  # fmt: skip
+
+
+# -- answers that may be either -----------------------------------------------------------------------------
+
+
+def test_error_or_answer():
+    assert error_or_answer(
+        crafted.command("<error>A maximum of 100 IDs is supported</error>"), EXPECT, "x"
+    ) == ("A maximum of 100 IDs is supported")
+    assert error_or_answer(crafted.command("<error>x</error>", 403), EXPECT, "x") == "x"
+    assert error_or_answer(crafted.command("<connected_clients/>"), EXPECT, "connected_clients") is None
+    for bad, reason in [
+        (crafted.command("<error>x</error>", 500), "server error"),
+        (crafted.command("<error/>"), "invalid against|without a message"),
+        (crafted.command("<connected_clients/>", 201), "HTTP 201"),
+        (crafted.command("<appliances/>"), "root <appliances>"),
+        (crafted.Response(200, b"plain text"), "unusable"),
+    ]:
+        fails(reason, error_or_answer, bad, EXPECT, "connected_clients")
+
+
+def test_hostile_answers_fail_with_a_reason():
+    fails(
+        "has no <issues>",
+        support_teams,
+        parse(b'<support_teams><support_team id="1"/></support_teams>'),
+        False,
+    )
+    twice = b'<p><permissions><permission name="perm_ecm">1</permission><permission name="perm_ecm">1</permission></permissions></p>'
+    fails("listed twice", api_info_permissions, parse(twice))
