@@ -3,13 +3,27 @@
 from harness.client.api import ApplianceClient, gunzip_bounded
 from harness.client.http import RECORDER, Exchange, Recorder, TargetError, Transport
 from harness.client.oauth import Credentials, TokenAnswer, TokenCache, request_token
+from harness.client.realtime import (
+    Mirror,
+    RealtimeClient,
+    RealtimeClosed,
+    RealtimeError,
+    RealtimeRefused,
+    ServerMessage,
+)
 
 __all__ = [
     "RECORDER",
     "ApplianceClient",
     "Credentials",
     "Exchange",
+    "Mirror",
+    "RealtimeClient",
+    "RealtimeClosed",
+    "RealtimeError",
+    "RealtimeRefused",
     "Recorder",
+    "ServerMessage",
     "TargetError",
     "TokenAnswer",
     "TokenCache",
