@@ -423,3 +423,52 @@ def test_abrupt_kill_loses_no_committed_record(tmp_path) -> None:
     assert sorted(lsids_in(body)) == sorted(x.encode() for x in committed)
     assert b'event_type="Session End"' in body
     assert appliance.db_path == db_path
+
+
+def test_a_transferred_session_has_its_final_owner_and_every_owner(served) -> None:
+    """ "<primary_rep>: ... the name of the final representative to own the session"; <session_owner>:
+    "whether the representative was an actual owner of the session or was merely a conference member".
+    A session taken by rep 5, handed to rep 8, then ended: 8 is the primary rep, both were owners."""
+    from lxml import etree
+
+    from harness.appliance.world import Arrival, Target
+    from harness.checks.reporting import session_facts, session_problems
+
+    appliance = served[0]
+    world = appliance.world
+    for user_id in (5, 8):
+        if user_id not in world.logged_in:
+            world.login(user_id)
+    lsid = world.start_session("rep_list", Target("team", 1), Arrival(name="Pat")).lsid
+    world.take(lsid, 5)
+    world.transfer(lsid, Target("rep", 8))
+    world.end(lsid)
+    body = valid(get(served, {"generate_report": "SupportSession", "lsid": lsid}), "session_list")
+    session = etree.fromstring(body)[0]
+    for el in session.iter():
+        el.tag = etree.QName(el).localname
+    facts = session_facts(session)
+    assert facts.primary_rep == 8 and facts.owners == {5, 8}
+    assert session_problems(session) == []
+
+
+def test_live_sessions_never_reuse_a_session_id_of_the_history(tmp_path) -> None:
+    """ "lsid: A string which uniquely identifies this session." The seeded history and the live sessions
+    draw their IDs from generators of the same seed: without a check, the 44th live session took the ID of
+    a seeded one (and overwrote it in the history)."""
+    from harness.appliance.world import Arrival, Target
+
+    appliance = Appliance(ApplianceConfig(tmp_path, seed=7), clock=ManualClock(NOW))
+    history.seed_history(appliance)
+    conn = history.ensure(appliance.db_path)
+    seeded = {
+        r[0]
+        for r in conn.execute(
+            "SELECT lsid FROM hist_support_session UNION SELECT lsid FROM hist_presentation"
+        )
+    }
+    live = [
+        appliance.world.start_session("rep_list", Target("team", 1), Arrival(name=f"c{i}")).lsid
+        for i in range(60)
+    ]
+    assert len(set(live)) == len(live) and not seeded & set(live)

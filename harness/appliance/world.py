@@ -120,7 +120,8 @@ class Active:
     )  # user id -> [gsnumber, joined at, seconds so far]
     in_session: set[int] = field(default_factory=set)  # user ids in the session now
     owner: int | None = None
-    primary: int | None = None  # the first representative to take it
+    owners: set[int] = field(default_factory=set)  # every representative who owned it: <session_owner> 1
+    primary: int | None = None  # the last to own it: "the final representative to own the session"
     teams: list[tuple[int, str, int]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     surveys: list[Survey] = field(default_factory=list)
@@ -214,6 +215,20 @@ class World:
         if rep is None:
             raise WorldError(f"Representative {user.id} is not logged in")
         return rep
+
+    def _new_lsid(self) -> str:
+        """A session ID that no session of the history has ("A string which uniquely identifies this
+        session"): the seeded history draws its IDs from a generator of the same seed."""
+        conn = history.ensure(self.db_path)
+        while True:
+            lsid = uuid.UUID(int=self.rng.getrandbits(128)).hex
+            used = conn.execute(
+                "SELECT 1 FROM hist_support_session WHERE lsid = ? UNION ALL"
+                " SELECT 1 FROM hist_presentation WHERE lsid = ?",
+                (lsid, lsid),
+            ).fetchone()
+            if used is None and lsid not in self.sessions:
+                return lsid
 
     def _session(self, lsid: str) -> Active:
         active = self.sessions.get(lsid.lower())
@@ -402,7 +417,7 @@ class World:
             raise WorldError(f"Invalid public site: {arrival.site_id}")
         with self._lock:
             now = self.now()
-            lsid = uuid.UUID(int=self.rng.getrandbits(128)).hex
+            lsid = self._new_lsid()
             with self.state.transaction() as tx:
                 queue = self._queue_row(target, tx)
                 team_queue = queue if target.kind != "rep" else None
@@ -494,9 +509,8 @@ class World:
                 who = self._entity(user_id, active)
                 event = "Conference Owner Changed" if active.owner is not None else "Session Assigned"
                 active.events.append(Event(now, event, history.SYSTEM, destination=who))
-            active.owner = user_id
-            if active.primary is None:
-                active.primary = user_id
+            active.owner = active.primary = user_id
+            active.owners.add(user_id)
             self._record(active)
 
     def join(self, lsid: str, user_id: int | None = None, username: str | None = None) -> None:
@@ -752,7 +766,7 @@ class World:
                 history.session_rep(
                     user_id,
                     gs,
-                    int(user_id == active.owner),
+                    int(user_id in active.owners),
                     int(user_id == active.primary),
                     max(involved, 0),
                 )

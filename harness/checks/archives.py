@@ -1,0 +1,413 @@
+"""Semantic checks of the ArchiveListing and Archive reports (guide: "Download Reports with ArchiveListing",
+"Download Reports with Archive" and its "JSON Response", "JSON Tables and Fields" tables).
+
+Listing entries are checked against the date asked and each other; an archive is a gzip file that
+decompresses to JSON: a state archive is "a single JSON object" of tables (null when empty), an event
+archive "a JSON object for each line", oldest first. The tables, fields and session event names below are
+the guide's; something the guide does not list is a WARN (an appliance may know more than its guide),
+a documented field of the wrong kind a FAIL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from harness.checks.reporting import DATE_SLACK_S, DAY_S, integer, time_of, utc_midnight
+from harness.validate import one_line
+from harness.verdicts import CheckFailed, warn
+
+EVENT_SPAN_S = 600  # "event archives contain events spanning an interval of ten minutes"
+GZIP_MAGIC = b"\x1f\x8b"
+KEEP_DAYS = 7  # "History is stored for the past seven active days"
+
+# --- JSON Tables and Fields for model_insert and model_update -------------------------------------------
+# kinds: ts (UNIX timestamp), bool ([boolean]: 1/0), int, str, or a tuple of the allowed strings
+SERVICE_TOOLS = ("screen_sharing", "cobrowse", "file_transfer", "system_information",
+                 "remote_shell", "registry")  # fmt: skip
+START_METHODS = ("session_key", "rep_list", "issue_submission", "local_jump", "remote_jump", "shell_jump",
+                 "local_rdp", "remote_rdp", "local_vnc", "remote_vnc", "vpro")  # fmt: skip
+TABLES: dict[str, dict[str, Any]] = {
+    "customer_client": {
+        "client_type": ("desktop", "mobile", "rdp", "vnc", "vpro", "shell", "web_chat"),
+        "connected": "bool", "created_timestamp": "ts", "elevated": "bool", "hostname": "str",
+        "operating_system": "str", "private_ip": "str", "public_ip": "str", "support_session_id": "int",
+    },
+    "queue": {
+        "code_name": "str", "created_timestamp": "ts", "name": "str",
+        "support_team_id": "id",  # "[string]" in the guide; real clients compare it to an integer
+        "type": ("prewait", "team", "personal"),
+    },
+    "representative": {
+        "connected": "bool", "console_in_focus": "bool", "created_timestamp": "ts", "hostname": "str",
+        "operating_system": "str", "private_display_name": "str", "private_ip": "str",
+        "public_display_name": "str", "public_ip": "str", "queue_id": "int", "routing_available": "bool",
+        "routing_busy": "bool", "routing_enabled": "bool", "routing_idle": "bool",
+        "selected_support_session_id": "int", "skill_code_names": "str", "type": ("normal", "invited"),
+        "user_id": "int", "username": "str",
+    },
+    "representative_queue": {
+        "created_timestamp": "ts", "queue_id": "int", "representative_id": "int",
+        "role": ("member", "lead", "manager"),
+    },
+    "representative_support_session": {
+        "created_timestamp": "ts", "representative_id": "int",
+        "selected_support_session_service_tool": SERVICE_TOOLS, "support_session_id": "int",
+    },
+    "representative_support_session_tool": {
+        "created_timestamp": "ts", "representative_id": "int", "support_session_id": "int",
+        "tool": SERVICE_TOOLS,
+    },
+    "support_session": {
+        "created_timestamp": "ts", "customer_company": "str", "customer_company_code": "str",
+        "customer_description": "str", "customer_name": "str", "estimated_pickup_timestamp": "ts",
+        "issue_code_name": "str", "issue_description": "str", "lsid": "str", "primary_team_queue_id": "int",
+        "priority": (1, 2, 3), "public_site_id": "int", "public_site_name": "str",
+        "queue_entry_timestamp": "ts", "queue_id": "int", "start_method": START_METHODS,
+    },
+    "support_session_attribute": {
+        "code_name": "str", "created_timestamp": "ts", "support_session_id": "int", "value": "str",
+    },
+    "support_session_skill": {"code_name": "str", "created_timestamp": "ts", "support_session_id": "int"},
+    "presentation_session": {"created_timestamp": "ts", "lsid": "str", "presentation_name": "str"},
+    "attendee": {
+        "connected": "bool", "created_timestamp": "ts", "hostname": "str", "name": "str",
+        "operating_system": "str", "presentation_session_id": "id", "private_ip": "str", "public_ip": "str",
+    },
+    "presenter": {"created_timestamp": "ts", "presentation_session_id": "id", "representative_id": "int"},
+}  # fmt: skip
+
+# "...: The foreign key that links this table row to other table rows that reference this ..."
+FOREIGN_KEYS: dict[str, dict[str, str]] = {
+    "customer_client": {"support_session_id": "support_session"},
+    "representative": {"queue_id": "queue", "selected_support_session_id": "support_session"},
+    "representative_queue": {"queue_id": "queue", "representative_id": "representative"},
+    "representative_support_session": {
+        "representative_id": "representative",
+        "support_session_id": "support_session",
+    },
+    "representative_support_session_tool": {
+        "representative_id": "representative",
+        "support_session_id": "support_session",
+    },
+    "support_session": {"queue_id": "queue", "primary_team_queue_id": "queue"},
+    "support_session_attribute": {"support_session_id": "support_session"},
+    "support_session_skill": {"support_session_id": "support_session"},
+    "presenter": {"representative_id": "representative"},
+}
+
+EVENT_TYPES = ("model_insert", "model_update", "model_delete", "truncate_model", "session_event")
+
+# "JSON Tables and Fields for session_event": name -> documented data fields; OPTIONAL ones say "Optional:"
+SESSION_EVENTS: dict[str, tuple[str, ...]] = {
+    "callback_button_deployed": ("callback_button_id", "description", "expiration", "profile_id",
+                                 "profile_name", "representative_id"),
+    "callback_button_removed": ("callback_button_id", "representative_id"),
+    "canned_script_executed": ("script_name",),
+    "chat_message": ("body", "destination", "performed_by"),
+    "command_shell_session_started": ("download_url", "instance", "representative_id", "view_url"),
+    "customer_exit_survey": ("responses",),
+    "directory_created": ("destination", "failure_reason", "path", "performed_by"),
+    "file_deleted": ("destination", "failure_reason", "name", "performed_by", "size"),
+    "file_download": ("destination", "name", "performed_by", "size"),
+    "file_download_incomplete": ("bytes_transferred", "destination", "failure_reason", "name", "performed_by"),
+    "file_moved": ("destination", "failure_reason", "new_path", "old_path", "performed_by"),
+    "file_upload": ("destination", "name", "performed_by", "size"),
+    "file_upload_incomplete": ("bytes_transferred", "destination", "failure_reason", "name", "performed_by"),
+    "files_shared": ("files", "performed_by"),
+    "legal_agreement_response": ("response", "text", "title"),
+    "registry_exported": ("representative_id", "root_path"),
+    "registry_imported": ("representative_id",),
+    "registry_key_added": ("key", "path", "representative_id"),
+    "registry_key_deleted": ("key", "path", "representative_id"),
+    "registry_key_renamed": ("new_key", "old_key", "path", "representative_id"),
+    "registry_value_added": ("data", "name", "path", "representative_id", "type"),
+    "registry_value_deleted": ("name", "path", "representative_id"),
+    "registry_value_modified": ("name", "new_data", "old_data", "path", "representative_id", "type"),
+    "registry_value_renamed": ("new_name", "old_name", "path", "representative_id"),
+    "representative_survey": ("responses",),
+    "screen_recording": ("download_url", "representative_id", "view_url"),
+    "screenshot_captured": ("representative_id",),
+    "session_assigned": ("representative_id", "timeout"),
+    "session_assignment_response": ("response",),
+    "session_foreground_window_changed": ("exe_name", "window_name"),
+    "session_note_added": ("body", "number", "representative_id"),
+    "show_my_screen_recording": ("download_url", "instance", "representative_id", "view_url"),
+    "special_action_executed": ("action_name",),
+    "system_information_retrieved": ("system_information",),
+}  # fmt: skip
+OPTIONAL_DATA = frozenset({"failure_reason", "timeout"})
+# "JSON Tables and Fields for Presentation Session Events": Screen Recording of a presentation
+PRESENTATION_SCREEN_RECORDING = ("presenter_id", "download_url", "view_url", "appliance_guid")
+# "The following session events are excluded from the archive file: Session Start, Session End,
+# Conference Member Added, Conference Member Removed, and Conference Member State Changed"
+EXCLUDED_PRESENTATION_EVENTS = frozenset({"session_start", "session_end", "conference_member_added",
+                                          "conference_member_removed", "conference_member_state_changed"})  # fmt: skip
+
+
+# --- ArchiveListing -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    kind: str  # state or event
+    index: int
+    time: int
+    end: int | None = None  # event archives: <end_time>
+    event_index: int | None = None  # state archives: <event_archive_index>
+
+
+def listing_entries(items: Iterable[etree._Element]) -> list[ArchiveEntry]:
+    out = []
+    for el in items:
+        kind = el.tag.removesuffix("_archive")
+        if kind not in ("state", "event"):
+            raise CheckFailed(f"<{el.tag}> in <archives>")
+        index = integer(el.findtext("index"), f"<{el.tag}> <index>")
+        time = time_of(el, "time")
+        if time is None:
+            raise CheckFailed(f"<{el.tag}> {index}: empty <time>")
+        if kind == "event":
+            end = time_of(el, "end_time")
+            out.append(ArchiveEntry(kind, index, time, end=end))
+        else:
+            ev = integer(el.findtext("event_archive_index"), f"<state_archive> {index} <event_archive_index>")
+            out.append(ArchiveEntry(kind, index, time, event_index=ev))
+    return out
+
+
+def listing_rules(entries: list[ArchiveEntry], date: str) -> None:
+    """The archives of the asked date: times on that day (in the appliance's time zone); indexes unique
+    per kind, the day's first being 1; an event archive spans at most ten minutes; a state archive's
+    event_archive_index names the event archive "that starts immediately after the snapshot"."""
+    lo = utc_midnight(date)
+    for e in entries:
+        if not lo - DATE_SLACK_S <= e.time < lo + DAY_S + DATE_SLACK_S:
+            raise CheckFailed(
+                f"ArchiveListing date={date} lists {e.kind} archive {e.index} of time {e.time}, another day"
+            )
+        if e.kind == "event" and (e.end is None or not e.time < e.end <= e.time + EVENT_SPAN_S):
+            raise CheckFailed(
+                f"event archive {e.index}: <time> {e.time} to <end_time> {e.end} is not an interval of at"
+                " most ten minutes"
+            )
+    for kind in ("state", "event"):
+        indexes = [e.index for e in entries if e.kind == kind]
+        twice = {i for i in indexes if indexes.count(i) > 1}
+        if twice:
+            raise CheckFailed(f"date={date}: {kind} archive index {sorted(twice)} listed more than once")
+        if indexes and min(indexes) != 1:
+            raise CheckFailed(
+                f"date={date}: the first {kind} archive listed has index {min(indexes)}; the first of a day is 1"
+            )
+    events = {e.index: e for e in entries if e.kind == "event"}
+    for e in entries:
+        follows = events.get(e.event_index) if e.kind == "state" else None
+        if follows is not None and not e.time <= follows.time < e.time + EVENT_SPAN_S:
+            raise CheckFailed(
+                f"state archive {e.index} (time {e.time}) names event archive {e.event_index}, which starts at"
+                f" {follows.time}, not immediately after the snapshot"
+            )
+
+
+def seven_days(days: dict[str, int]) -> None:
+    """'History is stored for the past seven active days': the day in progress and seven before it at
+    most. `days` maps consecutive dates to their number of archives."""
+    have = sorted(d for d, n in days.items() if n)
+    if len(have) > KEEP_DAYS + 1:
+        raise CheckFailed(
+            f"archives listed for {len(have)} days ({have[0]} .. {have[-1]}): more than the past seven and today"
+        )
+
+
+# --- Archive --------------------------------------------------------------------------------------------------
+
+
+def gzip_file(response, head: bytes) -> None:
+    """ "The Archive query returns a gzip compressed file": HTTP 200 and a gzip body."""
+    if head.lstrip()[:1] == b"<":
+        shown = one_line(head.decode("utf-8", "replace"), 200)
+        raise CheckFailed(f"HTTP {response.status_code}: XML where a gzip archive was expected: {shown}")
+    if response.status_code != 200:
+        raise CheckFailed(f"HTTP {response.status_code} for an archive download")
+    if head[:2] != GZIP_MAGIC:
+        raise CheckFailed(f"the archive is not gzip compressed (starts {head[:8]!r})")
+
+
+def _kind_ok(value: Any, kind: Any) -> bool:
+    if value is None:  # blank
+        return True
+    if isinstance(kind, tuple):
+        return value in kind
+    if kind == "bool":
+        return value in (0, 1) and not isinstance(value, float)  # True/False == 1/0
+    if kind in ("int", "ts"):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == "id":
+        return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str)
+    return isinstance(value, str)
+
+
+def _row_id(table: str, row_id: str) -> None:
+    if not str(row_id).isdigit():
+        raise CheckFailed(f"table {table}: row id {row_id!r} is not an integer")
+
+
+def table_rows(table: str, rows: Any, where: str, complete: bool) -> None:
+    """{"<id>": {field: value}} rows of a documented table; `complete` (model_insert, state archives):
+    every documented field present ("Creates a table with all fields included, even if blank")."""
+    if not isinstance(rows, dict):
+        raise CheckFailed(f"{where}: table {table} is {type(rows).__name__}, not an object of rows")
+    fields = TABLES.get(table)
+    if fields is None:
+        warn(f"{where}: table {table!r} is not in the guide's tables")
+        return
+    for row_id, row in rows.items():
+        _row_id(table, row_id)
+        if not isinstance(row, dict):
+            raise CheckFailed(f"{where}: {table} row {row_id} is {type(row).__name__}, not an object")
+        for name, value in row.items():
+            kind = fields.get(name)
+            if kind is None:
+                warn(f"{where}: {table}.{name} is not a field the guide documents")
+            elif not _kind_ok(value, kind):
+                allowed = (
+                    f"one of {kind}"
+                    if isinstance(kind, tuple)
+                    else {"ts": "a UNIX timestamp"}.get(kind, kind)
+                )
+                raise CheckFailed(f"{where}: {table} row {row_id} {name} is {value!r}, not {allowed}")
+        if complete:
+            missing = [f for f in fields if f not in row]
+            if missing:
+                raise CheckFailed(
+                    f"{where}: {table} row {row_id} lacks {', '.join(missing)} (all fields, even if blank)"
+                )
+
+
+def parse_json(text: bytes, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CheckFailed(f"{where}: not JSON: {one_line(str(exc), 200)}") from None
+
+
+def state_archive(data: bytes, taken: int) -> dict[str, Any]:
+    """ "The state archive file consists of a single JSON object ... If a table does not have any data,
+    its value is null." Rows exist before the snapshot is taken (created_timestamp <= <time>)."""
+    doc = parse_json(data, "state archive")
+    if not isinstance(doc, dict):
+        raise CheckFailed(f"state archive: a JSON {type(doc).__name__}, not a single object")
+    for table, rows in doc.items():
+        if rows is None:
+            continue
+        if rows == {}:
+            raise CheckFailed(f"state archive: table {table} is {{}}; a table without data is null")
+        table_rows(table, rows, "state archive", complete=True)
+        if table not in TABLES:
+            continue
+        for row_id, row in rows.items():
+            created = row.get("created_timestamp")
+            if isinstance(created, int) and created > taken + 1:
+                raise CheckFailed(
+                    f"state archive of {taken}: {table} row {row_id} was created at {created}, after the snapshot"
+                )
+    return doc
+
+
+def state_references(doc: dict[str, Any]) -> None:
+    """Foreign keys ("links this table row to other table rows") name rows of the same snapshot."""
+    for table, keys in FOREIGN_KEYS.items():
+        for row_id, row in (doc.get(table) or {}).items():
+            if not isinstance(row, dict):
+                continue
+            for name, target in keys.items():
+                value = row.get(name)
+                if value is None:
+                    continue
+                if str(value) not in (doc.get(target) or {}):
+                    raise CheckFailed(
+                        f"state archive: {table} row {row_id} {name}={value}, no such {target} row"
+                    )
+
+
+def event_lines(data: bytes) -> list[dict[str, Any]]:
+    """ "The event archive file consists of a JSON object for each line in the decompressed file.\""""
+    lines = []
+    for n, raw in enumerate(data.splitlines(), 1):
+        if not raw.strip():
+            continue
+        line = parse_json(raw, f"event archive line {n}")
+        if not isinstance(line, dict):
+            raise CheckFailed(f"event archive line {n}: a JSON {type(line).__name__}, not an object")
+        lines.append(line)
+    return lines
+
+
+def event_archive(
+    lines: list[dict[str, Any]], start: int, end: int, presentations: Iterable[str] = ()
+) -> None:
+    """Each line a documented event type; "ordered from oldest to newest"; within the archive's
+    <time>..<end_time>; model tables and session events as the guide's tables give them."""
+    presentations = {p.lower() for p in presentations}
+    last = None
+    for n, line in enumerate(lines, 1):
+        where = f"event archive line {n}"
+        kind = line.get("type")
+        if kind not in EVENT_TYPES:
+            raise CheckFailed(f"{where}: type {kind!r}, not one of {', '.join(EVENT_TYPES)}")
+        ts = line.get("timestamp")
+        if kind == "session_event" or ts is not None:
+            if not isinstance(ts, int) or isinstance(ts, bool):
+                raise CheckFailed(f"{where}: timestamp {ts!r} is not a UNIX timestamp")
+            if not start <= ts <= end:
+                raise CheckFailed(f"{where}: timestamp {ts} outside the archive's {start}..{end}")
+            if last is not None and ts < last:
+                raise CheckFailed(f"{where}: timestamp {ts} after {last}: not ordered from oldest to newest")
+            last = ts
+        if kind in ("model_insert", "model_update"):
+            for table, rows in line.items():
+                if table not in ("type", "timestamp"):
+                    table_rows(table, rows, where, complete=kind == "model_insert")
+        elif kind == "model_delete":
+            for table, rows in line.items():
+                if table in ("type", "timestamp"):
+                    continue
+                if table not in TABLES:
+                    warn(f"{where}: table {table!r} is not in the guide's tables")
+                for row_id in rows if isinstance(rows, (list, dict)) else [rows]:
+                    _row_id(table, row_id)
+        elif kind == "session_event":
+            session_event(line, where, presentations)
+
+
+def session_event(line: dict[str, Any], where: str, presentations: set[str]) -> None:
+    """ "data, lsid, name, timestamp, type ... All but the data element occur for each session event.\""""
+    for name in ("lsid", "name"):
+        if not isinstance(line.get(name), str) or not line.get(name):
+            raise CheckFailed(f"{where}: session_event without its {name}")
+    lsid, name, data = line["lsid"], line["name"], line.get("data")
+    if lsid.lower() in presentations and name in EXCLUDED_PRESENTATION_EVENTS:
+        raise CheckFailed(
+            f"{where}: {name} of presentation {lsid}, an event the guide excludes from archives"
+        )
+    fields = SESSION_EVENTS.get(name)
+    if fields is None:
+        warn(f"{where}: session event {name!r} is not in the guide's tables")
+        return
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise CheckFailed(f"{where}: {name} data is {type(data).__name__}, not an object")
+    if name == "screen_recording" and "presenter_id" in data:
+        fields = PRESENTATION_SCREEN_RECORDING
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        warn(f"{where}: {name} data has {', '.join(unknown)}, not in the guide's table")
+    missing = [f for f in fields if f not in data and f not in OPTIONAL_DATA]
+    if missing:
+        warn(f"{where}: {name} data lacks {', '.join(missing)}")

@@ -1,0 +1,266 @@
+"""State and event archives (guide: "Download Reports with ArchiveListing", "Download Reports with Archive"):
+the listings of the last days, checked against their dates and each other; listed archives downloaded as
+gzip and read as the guide's JSON (state tables, event lines); unknown archives and malformed requests
+refused; accounts without "Allow Access to Archive Reports" refused.
+
+Which archives exist is taken from ArchiveListing itself, never assumed. A fresh appliance has its first
+state archive at once but no event archive until ten minutes (and a few) have passed: the event archive
+checks are then NOT_TESTED, with that reason.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from harness import verdicts
+from harness.checks import archives as arc
+from harness.checks import reporting as rpt
+from harness.checks.xml import error_text, reporting_ok, xml_answer
+from harness.client import TargetError
+from harness.client.api import gunzip_bounded
+from harness.plugin import make_client
+
+DAY = rpt.DAY_S
+DECOMPRESSED_MAX = 512 << 20  # what the harness reads into memory; the guide's bound is 4 GB
+NO_ARCHIVES = "No archives found for the given search criteria."
+
+
+def _client(rs_target, rs_clients, role: str = "full"):
+    if role not in rs_target.target.accounts:
+        verdicts.not_tested(f"the target file gives no {role!r} API account")
+    if role not in rs_clients:
+        rs_clients[role] = make_client(rs_target.target, role)
+    return rs_clients[role]
+
+
+@pytest.fixture(scope="module")
+def api(rs_target, rs_clients):
+    return _client(rs_target, rs_clients)
+
+
+@dataclass
+class Listings:
+    """ArchiveListing of nine consecutive dates: tomorrow (an appliance east of UTC) back to a week ago."""
+
+    days: dict[str, list[arc.ArchiveEntry]] = field(default_factory=dict)
+
+    def newest(self, kind: str) -> tuple[str, arc.ArchiveEntry] | None:
+        found = [(e.time, d, e) for d, entries in self.days.items() for e in entries if e.kind == kind]
+        return (max(found)[1], max(found)[2]) if found else None
+
+    def oldest(self, kind: str) -> tuple[str, arc.ArchiveEntry] | None:
+        found = [(e.time, d, e) for d, entries in self.days.items() for e in entries if e.kind == kind]
+        return (min(found)[1], min(found)[2]) if found else None
+
+
+def listing(client, expect, date: str) -> list[arc.ArchiveEntry]:
+    response = client.report("ArchiveListing", {"date": date})
+    if response.status_code < 500:
+        root = xml_answer(response.content, expect, "reporting", ("archives", "error"))
+        text = error_text(root) if root.tag == "error" else ""
+        if "disabled" in text.lower() or "enable" in text.lower():
+            verdicts.na(
+                f"ArchiveListing answered <error>{text}</error>: the state archive API looks disabled"
+            )
+    return arc.listing_entries(reporting_ok(response, expect, "archives"))
+
+
+@pytest.fixture(scope="module")
+def listings(api, rs_expect) -> Listings:
+    now = time.time()
+    out = Listings()
+    for back in range(-1, 8):
+        date = rpt.day(now - back * DAY)
+        out.days[date] = listing(api, rs_expect, date)
+    return out
+
+
+def fetch(client, date: str, entry: arc.ArchiveEntry):
+    """(response, compressed bytes) of a listed archive."""
+    response, spool = client.report_stream(
+        "Archive", {"type": entry.kind, "date": date, "index": entry.index}
+    )
+    with spool:
+        return response, spool.read()
+
+
+def decompressed(response, data: bytes) -> bytes:
+    arc.gzip_file(response, data[:512])
+    try:
+        return gunzip_bounded(data, DECOMPRESSED_MAX)
+    except TargetError as exc:
+        if "expands beyond" in str(exc):
+            verdicts.not_tested(
+                f"the archive decompresses to more than {DECOMPRESSED_MAX >> 20} MB; not parsed"
+            )
+        verdicts.fail(f"the archive does not decompress: {exc}")
+
+
+def chosen(listings: Listings, kind: str, which: str) -> tuple[str, arc.ArchiveEntry]:
+    found = listings.newest(kind) if which == "newest" else listings.oldest(kind)
+    if found is None:
+        verdicts.not_tested(
+            f"ArchiveListing lists no {kind} archive for the last days"
+            + (
+                " (the first is written ten minutes and more after the appliance starts)"
+                if kind == "event"
+                else ""
+            )
+        )
+    return found
+
+
+# --- ArchiveListing ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.req(
+    "ARC-LIST-001", "ARC-LIST-002", "ARC-LIST-003", "ARC-LIST-004", "ARC-LIST-005", "ARC-LIST-007"
+)
+def test_archive_listings(listings):
+    for date, entries in listings.days.items():
+        arc.listing_rules(entries, date)
+
+
+@pytest.mark.req("ARC-GEN-003")
+def test_history_is_kept_for_seven_active_days(listings):
+    arc.seven_days({date: len(entries) for date, entries in listings.days.items()})
+
+
+@pytest.mark.req("ARC-LIST-001", "ARC-LIST-002")
+def test_a_date_without_archives_lists_none(api, rs_expect):
+    response = api.report("ArchiveListing", {"date": "2000-01-01"})
+    root = xml_answer(response.content, rs_expect, "reporting", ("archives", "error"))
+    if root.tag == "error":
+        verdicts.warn(
+            f"<error>{error_text(root)}</error> for a date without archives; the guide documents zero or more"
+        )
+        return
+    assert len(root) == 0, f"ArchiveListing date=2000-01-01 lists {len(root)} archive(s)"
+
+
+# --- Archive ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def newest_state(api, listings) -> tuple[arc.ArchiveEntry, dict]:
+    date, entry = chosen(listings, "state", "newest")
+    response, data = fetch(api, date, entry)
+    return entry, arc.state_archive(decompressed(response, data), entry.time)
+
+
+@pytest.mark.req("ARC-GET-001", "ARC-GET-002", "ARC-JSON-001", "ARC-JSON-002", "ARC-JSON-003", "ARC-JSON-004")
+@pytest.mark.parametrize("which", ["newest", "oldest"])
+def test_state_archive(api, listings, which):
+    """Tables and fields the guide does not list, and documented tables left out, are WARNs."""
+    date, entry = chosen(listings, "state", which)
+    response, data = fetch(api, date, entry)
+    doc = arc.state_archive(decompressed(response, data), entry.time)
+    missing = sorted(set(arc.TABLES) - set(doc))
+    if missing:
+        verdicts.warn(
+            f"state archive {date} {entry.index} without the tables {', '.join(missing)} (null when empty)"
+        )
+
+
+@pytest.mark.req("ARC-JSON-005")
+def test_state_archive_references(newest_state):
+    arc.state_references(newest_state[1])
+
+
+@pytest.fixture(scope="module")
+def presentation_lsids(api, rs_expect) -> set[str]:
+    params = {"start_time": int(time.time()) - 8 * DAY, "duration": 0}
+    root = reporting_ok(
+        api.report("PresentationSessionListing", params), rs_expect, "presentation_summary_list"
+    )
+    return set(rpt.listing_entries(root))
+
+
+@pytest.mark.req("ARC-GET-001", "ARC-GET-002", "ARC-JSON-002", "ARC-JSON-006", "ARC-JSON-007", "ARC-JSON-008",
+                 "ARC-JSON-009", "ARC-JSON-010", "ARC-JSON-011", "ARC-JSON-012")  # fmt: skip
+@pytest.mark.parametrize("which", ["newest", "oldest"])
+def test_event_archive(api, listings, presentation_lsids, which):
+    """Tables, session events and data fields the guide does not list are WARNs."""
+    date, entry = chosen(listings, "event", which)
+    response, data = fetch(api, date, entry)
+    lines = arc.event_lines(decompressed(response, data))
+    arc.event_archive(lines, entry.time, entry.end, presentation_lsids)
+
+
+def _unknown(listings: Listings) -> list[dict]:
+    date = max(listings.days)
+    asked = []
+    for kind in ("state", "event"):
+        indexes = [e.index for e in listings.days[date] if e.kind == kind]
+        asked.append({"type": kind, "date": date, "index": max(indexes, default=0) + 1000})
+    return [*asked, {"type": "state", "date": "2000-01-01", "index": 1}]
+
+
+@pytest.mark.req("ARC-GET-003", "RPT-GEN-012")
+def test_an_unknown_archive_is_an_error(api, rs_expect, listings):
+    for params in _unknown(listings):
+        response, spool = api.report_stream("Archive", params)
+        with spool:
+            rpt.download_error(response, spool, rs_expect)
+
+
+@pytest.mark.req("ARC-GET-004")
+def test_an_unknown_archive_says_none_was_found(api, rs_expect, listings):
+    for params in _unknown(listings):
+        response, spool = api.report_stream("Archive", params)
+        with spool:
+            text = rpt.download_error(response, spool, rs_expect)
+        assert text == NO_ARCHIVES, (
+            f"Archive {params}: <error>{text}</error>, real appliances say {NO_ARCHIVES!r}"
+        )
+
+
+@pytest.mark.req("ARC-GET-005", "RPT-GEN-012", "RPT-GEN-013")
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        pytest.param("ArchiveListing", {}, id="listing-no-date"),
+        pytest.param("ArchiveListing", {"date": "2016-13-45"}, id="listing-malformed-date"),
+        pytest.param("Archive", {}, id="archive-no-parameters"),
+        pytest.param(
+            "Archive", {"type": "snapshot", "date": "2016-10-01", "index": 1}, id="archive-bad-type"
+        ),
+        pytest.param("Archive", {"type": "state", "index": 1}, id="archive-no-date"),
+        pytest.param(
+            "Archive", {"type": "state", "date": "2016-10-01", "index": "first"}, id="archive-bad-index"
+        ),
+    ],
+)
+def test_malformed_archive_requests_are_refused(api, rs_expect, name, params):
+    response, spool = api.report_stream(name, params)
+    with spool:
+        head = spool.read(1 << 20)
+    rpt.refused(rpt.Body(response.status_code, response.headers, head), rs_expect)
+
+
+@pytest.mark.req("ARC-GEN-002")
+@pytest.mark.parametrize("role", ["reporting_only", "real_time_only", "nothing"])
+def test_archive_reports_need_their_permission(rs_target, rs_clients, rs_expect, listings, role):
+    client = _client(rs_target, rs_clients, role)
+    date, entry = chosen(listings, "state", "newest")
+    allowed = role == "reporting_only"
+    response = client.report("ArchiveListing", {"date": date})
+    if allowed:
+        reporting_ok(response, rs_expect, "archives")
+    else:
+        rpt.download_error(response, _spooled(response), rs_expect)
+    response, spool = client.report_stream("Archive", {"type": "state", "date": date, "index": entry.index})
+    with spool:
+        if allowed:
+            arc.gzip_file(response, spool.read(512))
+        else:
+            rpt.download_error(response, spool, rs_expect)
+
+
+def _spooled(response):
+    import io
+
+    return io.BytesIO(response.content)

@@ -1,0 +1,275 @@
+"""The ArchiveListing and Archive checks PASS on good crafted archives (and on the embedded appliance's
+own, made on a manual clock) and FAIL on bad ones."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import crafted
+import pytest
+from lxml import etree
+
+from harness.checks import archives as arc
+from harness.verdicts import WARNINGS, CheckFailed
+
+DAY0 = 1_699_920_000  # 2023-11-14T00:00:00Z
+DATE = "2023-11-14"
+T = DAY0 + 8 * 3600
+
+
+@pytest.fixture(autouse=True)
+def _no_warnings():
+    WARNINGS.clear()
+    yield
+    WARNINGS.clear()
+
+
+def iso(ts: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def entries_xml(*items: str) -> list[etree._Element]:
+    return list(etree.fromstring(f"<archives>{''.join(items)}</archives>"))
+
+
+def state_xml(index: int, ts: int, event_index: int) -> str:
+    return (f'<state_archive><time timestamp="{ts}">{iso(ts)}</time><index>{index}</index>'
+            f"<event_archive_index>{event_index}</event_archive_index></state_archive>")  # fmt: skip
+
+
+def event_xml(index: int, ts: int, end: int) -> str:
+    return (f'<event_archive><time timestamp="{ts}">{iso(ts)}</time><end_time timestamp="{end}">{iso(end)}'
+            f"</end_time><index>{index}</index></event_archive>")  # fmt: skip
+
+
+# --- ArchiveListing ---------------------------------------------------------------------------------------
+
+
+def test_listing_entries_and_rules():
+    found = arc.listing_entries(
+        entries_xml(state_xml(1, T, 1), event_xml(1, T, T + 600), event_xml(2, T + 600, T + 1200))
+    )
+    assert found[0] == arc.ArchiveEntry("state", 1, T, event_index=1)
+    assert found[2] == arc.ArchiveEntry("event", 2, T + 600, end=T + 1200)
+    arc.listing_rules(found, DATE)
+    arc.listing_rules([], DATE)
+    with pytest.raises(CheckFailed, match="<bogus_archive>"):
+        arc.listing_entries(entries_xml("<bogus_archive/>"))
+    with pytest.raises(CheckFailed, match="empty <time>"):
+        arc.listing_entries(entries_xml("<state_archive><time></time><index>1</index></state_archive>"))
+
+
+@pytest.mark.parametrize(
+    "items, reason",
+    [
+        ((state_xml(1, T + 3 * 86400, 1),), "another day"),
+        ((event_xml(1, T, T + 601),), "at most ten minutes"),
+        ((event_xml(1, T, T),), "at most ten minutes"),
+        ((state_xml(1, T, 1), state_xml(1, T + 1800, 2)), "listed more than once"),
+        ((state_xml(2, T, 1),), "the first of a day is 1"),
+        (
+            (state_xml(1, T, 2), event_xml(1, T, T + 600), event_xml(2, T + 1200, T + 1800)),
+            "not immediately after",
+        ),
+    ],
+)
+def test_listing_rules_fail(items, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        arc.listing_rules(arc.listing_entries(entries_xml(*items)), DATE)
+
+
+def test_seven_days():
+    days = {f"2023-11-{d:02d}": 1 for d in range(6, 14)}
+    arc.seven_days({**days, "2023-11-05": 0})  # today and the seven before it
+    with pytest.raises(CheckFailed, match="9 days"):
+        arc.seven_days({**days, "2023-11-05": 3})
+
+
+# --- Archive: files ---------------------------------------------------------------------------------------
+
+
+def test_gzip_file():
+    ok = crafted.Response(200, gzip.compress(b"{}"), {"content-type": "application/gzip"})
+    arc.gzip_file(ok, ok.content)
+    for response, reason in [
+        (crafted.reporting("<error>No archives found for the given search criteria.</error>"), "XML where"),
+        (crafted.Response(404, gzip.compress(b"{}")), "HTTP 404"),
+        (crafted.Response(200, b'{"queue": null}'), "not gzip"),
+    ]:
+        with pytest.raises(CheckFailed, match=reason):
+            arc.gzip_file(response, response.content)
+
+
+def row(table: str, **values) -> dict:
+    """A row with every documented field: blank (null) unless given."""
+    return {name: values.get(name) for name in arc.TABLES[table]}
+
+
+def state_doc(**tables) -> dict:
+    doc = {name: None for name in arc.TABLES}
+    doc.update(tables)
+    return doc
+
+
+GOOD_STATE = state_doc(
+    queue={"1": row("queue", name="General", type="team", support_team_id="1", created_timestamp=T - 100)},
+    representative={"2": row("representative", queue_id=1, connected=1, routing_idle=0, type="normal", user_id=5,
+                             created_timestamp=T - 50)},
+    support_session={"3": row("support_session", queue_id=1, priority=2, start_method="session_key", lsid="ab" * 16,
+                              created_timestamp=T - 10)},
+    customer_client={"4": row("customer_client", support_session_id=3, client_type="desktop", connected=True)},
+)  # fmt: skip
+
+
+def test_state_archive_passes():
+    doc = arc.state_archive(json.dumps(GOOD_STATE).encode(), T)
+    assert doc["queue"]["1"]["name"] == "General"
+    arc.state_references(doc)
+    assert not WARNINGS
+    arc.state_archive(json.dumps({**GOOD_STATE, "widget": {"1": {"x": 1}}}).encode(), T)
+    assert WARNINGS and "'widget' is not in the guide's tables" in WARNINGS[0]
+
+
+def bad_state(table: str, row_id: str, **change) -> bytes:
+    doc = json.loads(json.dumps(GOOD_STATE))
+    doc[table][row_id].update(change)
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"[1, 2]", "not a single object"),
+        (b"{not json", "not JSON"),
+        (json.dumps({**GOOD_STATE, "queue": {}}).encode(), "a table without data is null"),
+        (json.dumps({**GOOD_STATE, "queue": [1]}).encode(), "not an object of rows"),
+        (json.dumps({**GOOD_STATE, "queue": {"q1": row("queue")}}).encode(), "row id 'q1'"),
+        (json.dumps({**GOOD_STATE, "queue": {"1": "General"}}).encode(), "not an object"),
+        (json.dumps({**GOOD_STATE, "queue": {"1": {"name": "General"}}}).encode(), "lacks code_name"),
+        (bad_state("queue", "1", type="vip"), "type is 'vip'"),
+        (bad_state("representative", "2", connected=2), "connected is 2"),
+        (bad_state("representative", "2", user_id="5"), "user_id is '5'"),
+        (bad_state("support_session", "3", priority=4), "priority is 4"),
+        (bad_state("support_session", "3", created_timestamp="yesterday"), "a UNIX timestamp"),
+        (bad_state("support_session", "3", created_timestamp=T + 60), "after the snapshot"),
+    ],
+)
+def test_state_archive_fails(data, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        arc.state_archive(data, T)
+
+
+def test_state_references_fail():
+    doc = json.loads(bad_state("customer_client", "4", support_session_id=99))
+    with pytest.raises(CheckFailed, match="support_session_id=99, no such support_session row"):
+        arc.state_references(doc)
+
+
+# --- Archive: event lines ---------------------------------------------------------------------------------
+
+LSID = "5e55" * 8
+
+
+def chat(ts: int, **data) -> dict:
+    fields = {"body": "Hello", "destination": {"gsnumber": 11}, "performed_by": {"gsnumber": 101}, **data}
+    return {"type": "session_event", "timestamp": ts, "lsid": LSID, "name": "chat_message", "data": fields}
+
+
+GOOD_LINES = [
+    {"type": "truncate_model", "timestamp": T},
+    {"type": "model_insert", "timestamp": T, "queue": {"1": row("queue", name="General", type="team")}},
+    {"type": "model_update", "timestamp": T + 5, "queue": {"1": {"name": "Support"}}},
+    chat(T + 10),
+    {"type": "model_delete", "timestamp": T + 20, "queue": ["1"]},
+    {"type": "session_event", "timestamp": T + 30, "lsid": LSID, "name": "session_assigned",
+     "data": {"representative_id": 3}},  # timeout is optional
+    {"type": "session_event", "timestamp": T + 40, "lsid": "ab" * 16, "name": "screen_recording",
+     "data": {"presenter_id": 3, "download_url": "u", "view_url": "v", "appliance_guid": "g"}},
+]  # fmt: skip
+
+
+def encoded(lines) -> bytes:
+    return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
+def test_event_archive_passes():
+    lines = arc.event_lines(encoded(GOOD_LINES) + b"\n")
+    assert len(lines) == len(GOOD_LINES)
+    arc.event_archive(lines, T, T + 600, presentations=["ab" * 16])
+    assert not WARNINGS
+
+
+def test_event_archive_warns_on_what_the_guide_does_not_list():
+    lines = [chat(T, mood="happy"), {**chat(T), "name": "coffee_break"}, {**chat(T), "data": {"body": "x"}},
+             {"type": "model_update", "timestamp": T, "widget": {"1": {}}}]  # fmt: skip
+    arc.event_archive(lines, T, T + 600)
+    assert len(WARNINGS) == 4
+    assert "mood" in WARNINGS[0] and "coffee_break" in WARNINGS[1] and "lacks destination" in WARNINGS[2]
+
+
+@pytest.mark.parametrize(
+    "lines, reason",
+    [
+        ([{"timestamp": T}], "type None"),
+        ([{"type": "model_upsert", "timestamp": T}], "model_upsert"),
+        ([chat(T + 20), chat(T + 10)], "not ordered from oldest to newest"),
+        ([chat(T - 1)], "outside the archive's"),
+        ([chat(T + 601)], "outside the archive's"),
+        ([{**chat(T), "timestamp": "now"}], "not a UNIX timestamp"),
+        ([{"type": "session_event", "timestamp": T, "name": "chat_message"}], "without its lsid"),
+        ([{**chat(T), "data": ["Hello"]}], "not an object"),
+        ([{"type": "model_insert", "timestamp": T, "queue": {"1": {"name": "General"}}}], "lacks code_name"),
+        ([{"type": "model_update", "timestamp": T, "queue": {"1": {"type": "vip"}}}], "type is 'vip'"),
+        ([{"type": "model_delete", "timestamp": T, "queue": ["first"]}], "row id 'first'"),
+        ([{**chat(T), "lsid": "ab" * 16, "name": "session_start"}], "excludes from archives"),
+    ],
+)
+def test_event_archive_fails(lines, reason):
+    with pytest.raises(CheckFailed, match=reason):
+        arc.event_archive(lines, T, T + 600, presentations=["ab" * 16])
+
+
+def test_event_lines_fail():
+    with pytest.raises(CheckFailed, match="line 2: not JSON"):
+        arc.event_lines(b'{"type": "truncate_model"}\n{oops\n')
+    with pytest.raises(CheckFailed, match="line 1: a JSON list"):
+        arc.event_lines(b"[1]\n")
+
+
+# --- the embedded appliance's own archives pass -----------------------------------------------------------
+
+
+def test_the_embedded_appliances_archives_pass(tmp_path):
+    from harness.appliance import archive
+    from harness.appliance.app import Appliance, ApplianceConfig
+    from harness.appliance.clock import ManualClock
+    from harness.appliance.state import seed_minimal
+
+    clock = ManualClock(T + 100)
+    appliance = Appliance(ApplianceConfig(tmp_path), clock=clock)
+    archiver = archive.attach(appliance)
+    archiver.start()
+    try:
+        ids = seed_minimal(appliance.state)
+        clock.advance(300)
+        appliance.state.update("representative", ids["rep_alice"], {"routing_idle": 1})
+        clock.advance(400)
+        appliance.state.delete("support_session_skill", ids["skill"])
+        clock.advance(2 * archive.EVENT_EVERY + archive.DELAY)
+        archiver.tick()
+        listed = archive.listing(appliance, DATE)
+    finally:
+        archiver.stop()
+    entries = [arc.ArchiveEntry(e.kind, e.index, e.start, e.end, e.event_index) for e in listed]
+    arc.listing_rules(entries, DATE)
+    assert {e.kind for e in entries} == {"state", "event"}
+    for entry, raw in zip(entries, listed, strict=True):
+        data = gzip.decompress(archive.read(appliance, raw))
+        if entry.kind == "state":
+            arc.state_references(arc.state_archive(data, entry.time))
+        else:
+            arc.event_archive(arc.event_lines(data), entry.time, entry.end)
+    assert not WARNINGS, WARNINGS

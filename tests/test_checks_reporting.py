@@ -1,0 +1,627 @@
+"""The reporting API checks PASS on good crafted answers and FAIL on bad ones."""
+
+from __future__ import annotations
+
+import io
+
+import crafted
+import pytest
+from lxml import etree
+
+from harness.checks import reporting as rpt
+from harness.checks.xml import Expect
+from harness.verdicts import WARNINGS, CheckFailed
+
+EXPECT = Expect("1.21.1")
+T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+LSID = "c69a8e10bea9428f816cfababe9815fe"
+OTHER = "5bf07601298b495b87310da9ce571e22"
+
+
+def iso(ts: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def session(
+    lsid: str = LSID,
+    start: int = T0,
+    end: int | None = T0 + 902,
+    duration: str = "00:15:02",
+    *,
+    site: int = 1,
+    rep: tuple[int, int] = (8, 150),  # id, gsnumber of the final owner
+    team: int = 1,
+    urls: bool = True,
+    events: tuple[int, ...] = (0, 10, 902),
+    sms: tuple[int, ...] = (),
+    primary_rep_element: bool = True,
+    customer_gsnumber: int = 81,
+    session_type: str = "support",
+    external_key: str = "",
+) -> str:
+    """A support <session> valid against the reference schema."""
+    end_xml = f'<end_time timestamp="{end}">{iso(end)}</end_time>' if end else "<end_time></end_time>"
+    chat = (
+        "<session_chat_view_url>https://x/c?v=1</session_chat_view_url>"
+        "<session_chat_download_url>https://x/c</session_chat_download_url>"
+        "<session_recording_view_url>https://x/r?v=1</session_recording_view_url>"
+        "<session_recording_download_url>https://x/r</session_recording_download_url>"
+        if urls
+        else ""
+    )
+    recordings = ""
+    if sms:
+        recordings = (
+            "<show_my_screen_recordings>"
+            + "".join(
+                f'<show_my_screen_recording instance="{i}"><download_url>https://x/s{i}</download_url>'
+                f"<view_url>https://x/s{i}?v=1</view_url></show_my_screen_recording>"
+                for i in sms
+            )
+            + "</show_my_screen_recordings>"
+        )
+    primary = (
+        f'<primary_rep gsnumber="{rep[1]}" id="{rep[0]}">Chris Wong</primary_rep>'
+        if primary_rep_element
+        else ""
+    )
+    details = "".join(
+        f'<event timestamp="{start + dt}" event_type="Chat Message"><performed_by gsnumber="0" type="system">'
+        "System</performed_by></event>"
+        for dt in events
+    )
+    return (
+        f'<session lsid="{lsid}"><session_type>{session_type}</session_type><lseq>6</lseq>'
+        f'<start_time timestamp="{start}">{iso(start)}</start_time>{end_xml}<duration>{duration}</duration>'
+        f'<public_site id="{site}">Default</public_site><external_key>{external_key}</external_key>'
+        f"<custom_attributes></custom_attributes>{chat}{recordings}"
+        "<file_transfer_count>0</file_transfer_count><file_move_count>0</file_move_count>"
+        "<file_delete_count>0</file_delete_count>"
+        f'<primary_customer gsnumber="{customer_gsnumber}">Tom Brown</primary_customer>{primary}'
+        f'<primary_team id="{team}">General</primary_team>'
+        '<customer_list><customer gsnumber="81"><username>tbrown</username><public_ip>198.51.100.16:52274'
+        "</public_ip><private_ip>192.168.53.124</private_ip><hostname>pc</hostname><os>macOS</os>"
+        "<primary_cust>1</primary_cust><info><name>Tom</name><company>I</company><company_code></company_code>"
+        "<issue>1</issue><details></details></info></customer></customer_list>"
+        f'<rep_list><representative gsnumber="{rep[1]}" id="{rep[0]}"><username>cwong</username>'
+        "<display_name>Chris Wong</display_name><public_display_name>Chris</public_display_name>"
+        "<private_display_name>Chris Wong</private_display_name><display_number>8</display_number>"
+        "<public_ip>203.0.113.7:61290</public_ip><private_ip>10.0.0.21</private_ip><os>macOS</os>"
+        "<session_owner>1</session_owner><primary_rep>1</primary_rep><seconds_involved>900</seconds_involved>"
+        "</representative></rep_list>"
+        f'<team_list><team id="{team}" primary_team="1">General</team></team_list>'
+        f"<session_details>{details}</session_details></session>"
+    )
+
+
+def el(xml: str) -> etree._Element:
+    return etree.fromstring(xml)
+
+
+def facts(**kw) -> rpt.SessionFacts:
+    return rpt.session_facts(el(session(**kw)))
+
+
+def spooled(body: str, status: int = 200):
+    response = crafted.reporting(body, status)
+    return response, io.BytesIO(response.content)
+
+
+@pytest.fixture(autouse=True)
+def _no_warnings():
+    WARNINGS.clear()
+    yield
+    WARNINGS.clear()
+
+
+# --- answers ----------------------------------------------------------------------------------------------
+
+
+def test_stream_ok_and_children():
+    response, spool = spooled(f"<session_list>{session()}{session(OTHER)}</session_list>")
+    rpt.stream_ok(response, spool, EXPECT, "session_list")
+    found = [rpt.session_facts(c).lsid for c in rpt.children(spool)]
+    assert found == [LSID, OTHER]
+    assert [c.tag for c in rpt.parse_children(response.content)] == ["session", "session"]
+
+
+@pytest.mark.parametrize(
+    "body, status, reason",
+    [
+        (f"<session_list>{session(session_type='meeting')}</session_list>", 200, "invalid against"),
+        ("<error>No such report</error>", 200, "<error> where a report"),
+        ("<session_summary_list/>", 200, "root <session_summary_list>"),
+        ("<session_list/>", 500, "HTTP 500"),
+    ],
+)
+def test_stream_ok_fails(body, status, reason):
+    response, spool = spooled(body, status)
+    with pytest.raises(CheckFailed, match=reason):
+        rpt.stream_ok(response, spool, EXPECT, "session_list")
+
+
+def test_stream_ok_fails_on_an_unusable_body():
+    response = crafted.Response(200, b"<!DOCTYPE x [<!ENTITY a 'b'>]><session_list/>")
+    with pytest.raises(CheckFailed, match="unusable"):
+        rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")
+
+
+def test_refused():
+    assert (
+        rpt.refused(crafted.reporting("<error>Missing duration</error>", 400), EXPECT) == "Missing duration"
+    )
+    assert not WARNINGS
+    assert rpt.refused(crafted.reporting("<session_list/>"), EXPECT) is None
+    assert WARNINGS and "where an <error> was expected" in WARNINGS[0]
+    for bad in (crafted.reporting("<error>x</error>", 500), crafted.Response(400, b"<html>oops</html>")):
+        with pytest.raises(CheckFailed):
+            rpt.refused(bad, EXPECT)
+
+
+def test_not_a_report():
+    rpt.not_a_report(
+        crafted.Response(401, b'{"error": "access_denied"}', {"content-type": "application/json"}), EXPECT
+    )
+    rpt.not_a_report(crafted.reporting("<error>Invalid token</error>", 200), EXPECT)
+    with pytest.raises(CheckFailed, match="without a token"):
+        rpt.not_a_report(crafted.reporting("<session_summary_list/>"), EXPECT)
+    with pytest.raises(CheckFailed, match="HTTP 502"):
+        rpt.not_a_report(crafted.Response(502, b""), EXPECT)
+
+
+def test_media():
+    video = crafted.Response(200, b"FLV\x01\x05", {"content-type": "video/x-flv"})
+    rpt.media(video, video.content)
+    for response, reason in [
+        (crafted.reporting("<error>No recording found</error>"), "markup"),
+        (crafted.Response(404, b"FLV", {"content-type": "video/x-flv"}), "HTTP 404"),
+        (crafted.Response(200, b"", {"content-type": "video/x-flv"}), "empty body"),
+        (crafted.Response(200, b"FLV", {"content-type": "text/xml"}), "Content-Type"),
+    ]:
+        with pytest.raises(CheckFailed, match=reason):
+            rpt.media(response, response.content)
+
+
+def test_attachment_advised():
+    rpt.attachment_advised(
+        crafted.Response(200, b"FLV", {"content-disposition": 'attachment; filename="a.flv"'})
+    )
+    assert not WARNINGS
+    rpt.attachment_advised(crafted.Response(200, b"FLV", {"content-type": "video/x-flv"}))
+    assert WARNINGS and "Content-Disposition" in WARNINGS[0]
+
+
+def test_download_error():
+    response = crafted.reporting("<error>No recording found for the given session.</error>")
+    assert rpt.download_error(response, io.BytesIO(response.content), EXPECT).startswith("No recording")
+    video = crafted.Response(200, b"FLV\x01" * 100, {"content-type": "video/x-flv"})
+    with pytest.raises(CheckFailed, match="400-byte file"):
+        rpt.download_error(video, io.BytesIO(video.content), EXPECT)
+    invalid = crafted.reporting("<session_list/>")
+    with pytest.raises(CheckFailed):
+        rpt.download_error(invalid, io.BytesIO(invalid.content), EXPECT)
+
+
+# --- times --------------------------------------------------------------------------------------------------
+
+
+def test_time_of():
+    parent = el(f'<s><start_time timestamp="{T0}">{iso(T0)}</start_time><end_time></end_time></s>')
+    assert rpt.time_of(parent, "start_time") == T0
+    assert rpt.time_of(parent, "end_time") is None
+    assert rpt.time_of(parent, "gone", required=False) is None
+    naive = el(f'<s><t timestamp="{T0}">2023-11-14T10:00:00</t></s>')  # system time, no zone: not compared
+    assert rpt.time_of(naive, "t") == T0
+    for bad, reason in [
+        (f'<s><t timestamp="{T0 + 3600}">{iso(T0)}</t></s>', "3600 s apart"),
+        (f"<s><t>{iso(T0)}</t></s>", "no timestamp attribute"),
+        ('<s><t timestamp="soon">x</t></s>', "not an integer"),
+        (f'<s><t timestamp="{T0}">yesterday</t></s>', "not an ISO 8601"),
+        ("<s/>", "has no <t>"),
+    ]:
+        with pytest.raises(CheckFailed, match=reason):
+            rpt.time_of(el(bad), "t")
+
+
+def test_hms():
+    assert rpt.hms("01:02:03") == 3723 and rpt.hms(" 100:00:00 ") == 360000
+    for bad in ("1:2", "aa:bb:cc", None):
+        with pytest.raises(CheckFailed):
+            rpt.hms(bad)
+
+
+def test_windows():
+    win = rpt.window_of({"start_time": T0, "duration": 3600})
+    assert (win.on, win.lo, win.hi, win.slack) == ("start", T0, T0 + 3600, 0)
+    assert win.possibly(T0) and win.possibly(T0 + 3600) and not win.possibly(T0 - 1)
+    assert win.surely(T0) and not win.surely(T0 + 3600)
+    days = rpt.window_of({"end_date": "2023-11-14", "duration": 3})
+    assert days.on == "end" and days.days and days.lo == 1_699_920_000 and days.hi == days.lo + 3 * 86400
+    assert days.possibly(days.lo - 13 * 3600) and not days.surely(days.lo + 13 * 3600)
+    assert days.surely(days.lo + 15 * 3600)
+    present = rpt.window_of({"start_date": "2023-11-14", "duration": 0})
+    assert present.hi is None and present.possibly(T0 + 10**6)
+    assert rpt.window_of({"lsid": LSID}) is None
+
+
+# --- sessions ----------------------------------------------------------------------------------------------
+
+
+def test_session_facts():
+    f = facts(sms=(0, 1))
+    assert (f.lsid, f.start, f.end, f.duration, f.site, f.primary_rep, f.primary_team) == (
+        LSID, T0, T0 + 902, 902, 1, 8, 1,
+    )  # fmt: skip
+    assert (
+        f.owners == {8} and f.teams == {1} and f.recording_url and f.chat_url and f.show_my_screen == (0, 1)
+    )
+    assert f.settled(T0 + 902 + 301) and not f.settled(T0 + 902 + 10)
+    assert not facts(end=None, urls=False).settled(T0 + 10**6)
+    with pytest.raises(CheckFailed, match="without an lsid"):
+        rpt.session_facts(el(session().replace(f' lsid="{LSID}"', "")))
+    with pytest.raises(CheckFailed, match="start_time"):
+        rpt.session_facts(el(session().replace(f'<start_time timestamp="{T0}">{iso(T0)}</start_time>', "")))
+
+
+def test_session_problems():
+    assert rpt.session_problems(el(session(sms=(0, 1)))) == []
+    assert rpt.session_problems(el(session(end=None, urls=False))) == []
+    bad = {
+        "has not ended": session(end=None),
+        "is not the <rep_list> representative": session().replace('<primary_rep gsnumber="150"', '<primary_rep gsnumber="151"'),
+        "<primary_rep> is absent": session(primary_rep_element=False),
+        "not the team_list team": session().replace('<primary_team id="1">', '<primary_team id="2">'),
+        "is no <customer>": session(customer_gsnumber=99),
+        "not numbered 0, 1": session(sms=(0, 2)),
+        "not chronological": session(events=(0, 50, 10)),
+        "but <session_owner>0": session().replace("<session_owner>1<", "<session_owner>0<"),
+    }  # fmt: skip
+    for reason, xml in bad.items():
+        problems = rpt.session_problems(el(xml))
+        assert problems and all(reason in p for p in problems), (reason, problems)
+        with pytest.raises(CheckFailed, match="session"):
+            rpt.no_problems(problems)
+    rpt.no_problems([])
+
+
+def test_duration_agrees():
+    rpt.duration_agrees(facts(), T0 + 1000)
+    rpt.duration_agrees(facts(end=None, urls=False, duration="00:05:00"), T0 + 300)
+    with pytest.raises(CheckFailed, match="but it ran 00:15:02"):
+        rpt.duration_agrees(facts(duration="00:10:00"), T0 + 1000)
+    with pytest.raises(CheckFailed, match="in progress"):
+        rpt.duration_agrees(facts(end=None, urls=False, duration="05:00:00"), T0 + 300)
+
+
+def test_in_window():
+    win = rpt.window_of({"start_time": T0 - 10, "duration": 100})
+    rpt.in_window(facts(), win)
+    with pytest.raises(CheckFailed, match="outside the asked start"):
+        rpt.in_window(facts(start=T0 + 200, end=T0 + 1102), win)
+    ends = rpt.window_of({"end_time": T0, "duration": 3600})
+    rpt.in_window(facts(), ends)
+    with pytest.raises(CheckFailed, match="ended at"):
+        rpt.in_window(facts(end=T0 + 7200, duration="02:00:00"), ends)
+    rpt.in_window(facts(end=None, urls=False), ends)
+    assert WARNINGS and "empty <end_time>" in WARNINGS[0]
+
+
+def test_expected_in():
+    start = rpt.window_of({"start_time": T0, "duration": 3600})
+    assert rpt.expected_in(start, facts(end=None, urls=False), T0)
+    ends = rpt.window_of({"end_time": T0, "duration": 3600})
+    assert rpt.expected_in(ends, facts(), T0 + 3600)
+    assert not rpt.expected_in(ends, facts(), T0 + 902)  # ended just now: not settled
+
+
+def test_presence_and_uniqueness():
+    rpt.all_present([LSID, OTHER], [LSID], "x")
+    with pytest.raises(CheckFailed, match="1 session"):
+        rpt.all_present([LSID], [LSID, OTHER], "x")
+    rpt.only([LSID], [LSID.upper()], "lsid")
+    with pytest.raises(CheckFailed, match="as well"):
+        rpt.only([LSID, OTHER], [LSID], "lsid")
+    with pytest.raises(CheckFailed, match="more than once"):
+        rpt.only([LSID, LSID], [LSID], "lsid")
+    rpt.unique([LSID, OTHER], "x")
+    with pytest.raises(CheckFailed, match="more than once"):
+        rpt.unique([LSID, LSID], "x")
+
+
+def test_known_in_window():
+    known = {LSID: facts()}
+    rpt.known_in_window([LSID, OTHER], known, rpt.window_of({"start_time": T0, "duration": 10}), "listing")
+    with pytest.raises(CheckFailed, match="started at"):
+        rpt.known_in_window([LSID], known, rpt.window_of({"start_time": T0 + 5, "duration": 10}), "listing")
+    with pytest.raises(CheckFailed, match="ended at"):
+        rpt.known_in_window([LSID], known, rpt.window_of({"end_time": T0, "duration": 10}), "listing")
+
+
+@pytest.mark.parametrize(
+    "limit, good, bad",
+    [
+        ("rep:8", {}, {"rep": (3, 150)}),
+        ("team:all", {}, None),
+        ("team:1", {}, {"team": 2}),
+        ("site:1", {}, {"site": 2}),
+        ("all", {}, None),
+        ("members:1", {}, None),
+    ],
+)
+def test_limit_holds(limit, good, bad):
+    rpt.limit_holds(facts(**good), limit)
+    if bad is not None:
+        with pytest.raises(CheckFailed, match=f"limit={limit}"):
+            rpt.limit_holds(facts(**bad), limit)
+
+
+def test_limit_holds_team_all_and_presentations():
+    teamless = rpt.session_facts(el(session().replace('<primary_team id="1">General</primary_team>', "")
+                                    .replace('<team id="1" primary_team="1">General</team>', "")))  # fmt: skip
+    with pytest.raises(CheckFailed, match="belongs to no team"):
+        rpt.limit_holds(teamless, "team:all")
+    rpt.limit_holds(facts(), "rep:8", presentation=True)
+    with pytest.raises(CheckFailed, match="no presenter 9"):
+        rpt.limit_holds(facts(), "rep:9", presentation=True)
+    rpt.limit_holds(facts(site=2), "site:1", presentation=True)  # presentations name no site
+
+
+def test_limit_selects():
+    f = facts()
+    assert rpt.limit_selects(f, "all") and rpt.limit_selects(f, "rep:8") and rpt.limit_selects(f, "team:all")
+    assert rpt.limit_selects(f, "team:1") and rpt.limit_selects(f, "site:1")
+    assert not rpt.limit_selects(f, "rep:3") and not rpt.limit_selects(f, "members:1")
+
+
+# --- listings ----------------------------------------------------------------------------------------------
+
+
+def listing(*entries: str) -> list[etree._Element]:
+    return list(el(f"<l>{''.join(entries)}</l>"))
+
+
+def test_listing_entries():
+    found = rpt.listing_entries(
+        listing(
+            f'<session_summary lsid="{LSID}" has_recording="1" external_key="K"><lseq>6</lseq></session_summary>'
+        )
+    )
+    assert found[LSID] == rpt.ListingEntry(LSID, True, "K", 6)
+    for bad, reason in [
+        (f'<session_summary lsid="{LSID}" has_recording="1"/>' * 2, "more than once"),
+        ('<session_summary has_recording="1"/>', "without an lsid"),
+        (f'<session_summary lsid="{LSID}" has_recording="yes"/>', "not 1 or 0"),
+    ]:
+        with pytest.raises(CheckFailed, match=reason):
+            rpt.listing_entries(listing(bad))
+
+
+def test_listing_agrees():
+    rpt.listing_agrees(rpt.ListingEntry(LSID, True, None, 6), facts())
+    rpt.listing_agrees(rpt.ListingEntry(LSID, True, "INC1", 6), facts(external_key="INC1"))
+    for entry, f, reason in [
+        (rpt.ListingEntry(LSID, True, None, 7), facts(), "<lseq> 7"),
+        (rpt.ListingEntry(LSID, True, "INC2", 6), facts(external_key="INC1"), "external_key 'INC2'"),
+        (rpt.ListingEntry(LSID, True, None, 6), facts(external_key="INC1"), "external_key None"),
+        (rpt.ListingEntry(LSID, True, "INC2", 6), facts(), "none in the report"),
+    ]:
+        with pytest.raises(CheckFailed, match=reason):
+            rpt.listing_agrees(entry, f)
+
+
+def test_recording_flag_agrees():
+    rpt.recording_flag_agrees(rpt.ListingEntry(LSID, True), facts())
+    rpt.recording_flag_agrees(
+        rpt.ListingEntry(LSID, False), facts(end=None, urls=False)
+    )  # not ended: no rule
+    with pytest.raises(CheckFailed, match="has_recording=0"):
+        rpt.recording_flag_agrees(rpt.ListingEntry(LSID, False), facts())
+
+
+# --- summaries ---------------------------------------------------------------------------------------------
+
+
+def summary(ident: int, total: int, kind: str = "site", avg: str = "00:15:02") -> str:
+    return (
+        f'<summary id="{ident}" type="{kind}"><display_name>Default</display_name><total_sessions>{total}'
+        f"</total_sessions><avg_sessions_per_weekday>0.4</avg_sessions_per_weekday><avg_duration>{avg}"
+        "</avg_duration></summary>"
+    )
+
+
+def test_summaries():
+    found = rpt.summaries(listing(summary(1, 2), summary(2, 1)), "site")
+    assert found[1].total == 2 and found[1].avg_duration == 902 and found[2].per_weekday == 0.4
+    with pytest.raises(CheckFailed, match="type 'site' in a report_type=rep"):
+        rpt.summaries(listing(summary(1, 2)), "rep")
+    with pytest.raises(CheckFailed, match="two <summary>"):
+        rpt.summaries(listing(summary(1, 2), summary(1, 2)), "site")
+
+
+def test_summary_totals_and_average():
+    later = T0 + 10_000
+    sessions = [facts(), facts(lsid=OTHER, site=2)]
+    sites = rpt.summaries(listing(summary(1, 1), summary(2, 1)), "site")
+    rpt.summary_totals(sites, "site", sessions, later, 0)
+    rpt.summary_average(sites, sessions, later)
+    reps = rpt.summaries(listing(summary(8, 2, "rep")), "rep")
+    rpt.summary_totals(reps, "rep", sessions, later, 0)
+    with pytest.raises(CheckFailed, match="site 1: <total_sessions> 3"):
+        rpt.summary_totals(
+            rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions, later, 0
+        )
+    rpt.summary_totals(
+        rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions, later, 2
+    )
+    with pytest.raises(CheckFailed, match="site 2: no <summary>"):
+        rpt.summary_totals(rpt.summaries(listing(summary(1, 1)), "site"), "site", sessions, later, 0)
+    with pytest.raises(CheckFailed, match="rep 8"):
+        rpt.summary_totals(rpt.summaries(listing(summary(8, 1, "rep")), "rep"), "rep", sessions, later, 0)
+    with pytest.raises(CheckFailed, match="average 00:15:02"):
+        rpt.summary_average(rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, later)
+    rpt.summary_average(
+        rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, T0
+    )  # not settled
+
+
+# --- exit surveys ------------------------------------------------------------------------------------------
+
+
+def survey(
+    kind: str = "cust", *, answers: int = 1, rep: int = 8, team: int = 1, site: int = 1, ts: int = T0
+) -> str:
+    return (
+        f'<exit_survey lsid="{LSID}" ts="{ts}"><session_type>support</session_type>'
+        f'<public_site id="{site}">Default</public_site><submitted_by type="{kind}">Tom</submitted_by>'
+        f'<primary_customer id="0">Tom</primary_customer><primary_rep id="{rep}">Chris</primary_rep>'
+        f'<primary_team id="{team}">General</primary_team><customer_list/>'
+        '<rep_list><representative gsnumber="150" id="8"/></rep_list><team_list><team id="1" primary_team="1"/>'
+        '</team_list><rep_resolved>0</rep_resolved><question_list><question id="1"><name>rating</name>'
+        "<type>radio</type><label>How?</label><report_header>Rating</report_header><answer_list>"
+        + "<answer>5</answer>" * answers
+        + "</answer_list></question></question_list></exit_survey>"
+    )
+
+
+def test_survey_facts_and_problems():
+    f = rpt.survey_facts(el(survey()))
+    assert (f.lsid, f.ts, f.submitted_by, f.site, f.primary_rep, f.primary_team) == (
+        LSID,
+        T0,
+        "cust",
+        1,
+        8,
+        1,
+    )
+    assert rpt.survey_problems(el(survey())) == []
+    assert "has 2 answers" in rpt.survey_problems(el(survey(answers=2)))[0]
+    assert "<primary_rep id=3> is not in <rep_list>" in rpt.survey_problems(el(survey(rep=3)))[0]
+    assert "<primary_team id=2> is not in <team_list>" in rpt.survey_problems(el(survey(team=2)))[0]
+    with pytest.raises(CheckFailed, match="without an lsid"):
+        rpt.survey_facts(el(survey().replace(f'lsid="{LSID}"', "")))
+
+
+def test_survey_rules():
+    f = rpt.survey_facts(el(survey()))
+    rpt.survey_kind(f, "cust")
+    with pytest.raises(CheckFailed, match="expected 'rep'"):
+        rpt.survey_kind(f, "rep")
+    rpt.survey_filter_holds(f, "rep", "8")
+    rpt.survey_filter_holds(f, "team", "1", site_id=1)
+    rpt.survey_filter_holds(f, "rep", "all")
+    for args, reason in [(("rep", "3"), "last representative is 8"), (("team", "2"), "last team is 1"),
+                         (("rep", "all", 2), "of public site 1")]:  # fmt: skip
+        with pytest.raises(CheckFailed, match=reason):
+            rpt.survey_filter_holds(f, *args)
+    rpt.survey_in_window(f, rpt.window_of({"start_time": T0, "duration": 10}), None)
+    with pytest.raises(CheckFailed, match="outside"):
+        rpt.survey_in_window(f, rpt.window_of({"start_time": T0 + 1, "duration": 10}), None)
+    ends = rpt.window_of({"end_time": T0, "duration": 1000})
+    rpt.survey_in_window(f, ends, facts())
+    with pytest.raises(CheckFailed, match="ended at"):
+        rpt.survey_in_window(f, ends, facts(end=T0 + 5000, duration="01:23:20"))
+    rpt.survey_start_agrees(f, facts())
+    with pytest.raises(CheckFailed, match="ts 1700000000"):
+        rpt.survey_start_agrees(f, facts(start=T0 - 5, end=T0 + 897))
+
+
+# --- SupportTeam -------------------------------------------------------------------------------------------
+
+
+def team_list(
+    *, start: int = T0, end: int = T0 + 3600, teams=((1, T0 + 10),), value: str = ";General"
+) -> list:
+    activity = "".join(
+        f'<team_activity id="{ident}" name="General"><logged_in_representatives/><events>'
+        f'<event timestamp="{ts}" event_type="Conference Member Added"><performed_by gsnumber="1" '
+        f'type="representative">A</performed_by><data><value name="support_teams" value="{value}"/></data>'
+        "</event></events></team_activity>"
+        for ident, ts in teams
+    )
+    return listing(f'<start_time timestamp="{start}">{iso(start)}</start_time>'
+                   f'<end_time timestamp="{end}">{iso(end)}</end_time>{activity}')  # fmt: skip
+
+
+def test_team_report():
+    report = rpt.team_report(team_list(teams=((1, T0 + 10), (2, T0 + 20))))
+    assert (report.start, report.end, sorted(report.teams)) == (T0, T0 + 3600, [1, 2])
+    assert report.teams[1].events == [(T0 + 10, "Conference Member Added")]
+    assert report.teams[1].support_teams == [";General"]
+    rpt.team_events_within(report)
+    rpt.support_teams_delimiter(report)
+    with pytest.raises(CheckFailed, match="two <team_activity>"):
+        rpt.team_report(team_list(teams=((1, T0), (1, T0))))
+    with pytest.raises(CheckFailed, match="without its <start_time>"):
+        rpt.team_report(team_list()[2:])
+
+
+def test_team_events_within_and_delimiter():
+    with pytest.raises(CheckFailed, match="outside"):
+        rpt.team_events_within(rpt.team_report(team_list(teams=((1, T0 + 4000),))))
+    with pytest.raises(CheckFailed, match="team_id=2 returned the activity of team 1"):
+        rpt.team_events_within(rpt.team_report(team_list()), team_id=2)
+    with pytest.raises(CheckFailed, match="does not begin with ';'"):
+        rpt.support_teams_delimiter(rpt.team_report(team_list(value="General")))
+
+
+def test_echoes_window():
+    win = rpt.window_of({"start_time": T0, "duration": 3600})
+    rpt.echoes_window(T0, T0 + 3600, win, T0, T0)
+    with pytest.raises(CheckFailed, match="start_time=1700000000 was asked"):
+        rpt.echoes_window(T0 + 1, T0 + 3600, win, T0, T0)
+    with pytest.raises(CheckFailed, match="ends at"):
+        rpt.echoes_window(T0, T0 + 3601, win, T0, T0)
+    present = rpt.window_of({"start_time": T0, "duration": 0})
+    rpt.echoes_window(T0, T0 + 500, present, T0 + 499, T0 + 501)
+    with pytest.raises(CheckFailed, match="to the present"):
+        rpt.echoes_window(T0, T0 + 5000, present, T0 + 499, T0 + 501)
+    days = rpt.window_of({"start_date": "2023-11-14", "duration": 2})
+    local = days.lo - 5 * 3600  # an appliance at UTC+5
+    rpt.echoes_window(local, local + 2 * 86400, days, T0, T0)
+    with pytest.raises(CheckFailed, match="not the start of the asked day"):
+        rpt.echoes_window(days.lo + 17, days.lo + 2 * 86400, days, T0, T0)
+    with pytest.raises(CheckFailed, match="not 2 day"):
+        rpt.echoes_window(days.lo, days.lo + 86400, days, T0, T0)
+
+
+# --- LicenseUsage ------------------------------------------------------------------------------------------
+
+
+def license_list(*, group_by: str = "day", intervals=((T0 + 100, 49, 47),), datetime_shift: int = 0) -> list:
+    items = "".join(
+        f'<license_time_interval timestamp="{ts}" datetime="{iso(ts + datetime_shift)}">'
+        f'<license_count license_type="Representative">{total}</license_count>'
+        f'<license_count license_type="Representative" reason="login">{login}</license_count>'
+        "</license_time_interval>"
+        for ts, total, login in intervals
+    )
+    return listing(f'<start_time timestamp="{T0}">{iso(T0)}</start_time>'
+                   f'<end_time timestamp="{T0 + 86400}">{iso(T0 + 86400)}</end_time>'
+                   f"<group_by>{group_by}</group_by><license_time_intervals>{items}</license_time_intervals>")  # fmt: skip
+
+
+def test_license_usage():
+    report = rpt.license_report(license_list())
+    assert report.group_by == "day" and report.intervals == [
+        (T0 + 100, {("Representative", ""): 49, ("Representative", "login"): 47})
+    ]
+    rpt.license_rules(report, "day")
+    with pytest.raises(CheckFailed, match="datetime"):
+        rpt.license_report(license_list(datetime_shift=3600))
+    with pytest.raises(CheckFailed, match="without its <start_time>"):
+        rpt.license_report(license_list()[1:])
+    twice = license_list()
+    twice[3][0].append(etree.fromstring('<license_count license_type="Representative">1</license_count>'))
+    with pytest.raises(CheckFailed, match="given twice"):
+        rpt.license_report(twice)
+    for report, group_by, reason in [
+        (rpt.license_report(license_list()), "hour", "group_by=hour was asked"),
+        (rpt.license_report(license_list(intervals=((T0 - 5, 1, 1),))), "day", "outside"),
+        (rpt.license_report(license_list(intervals=((T0 + 5, 40, 47),))), "day", "exceeds the Representative total"),
+        (rpt.license_report(license_list(group_by="month", intervals=[(T0 + i, 5, 5) for i in range(5)])),
+         "month", "5 Representative intervals"),
+    ]:  # fmt: skip
+        with pytest.raises(CheckFailed, match=reason):
+            rpt.license_rules(report, group_by)
