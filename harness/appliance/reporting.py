@@ -342,7 +342,9 @@ def _add_recordings(report: Report, node: Node, lsid: str, kind: str, has_record
 
 
 def _events(conn, table: str, ids: list[str]) -> dict[str, list[Event]]:
-    rows = _grouped(conn, f"SELECT * FROM {table} WHERE {{where}} ORDER BY lsid, seq", ids)
+    # "a chronological list of all events": by time, then as recorded (a chat message sent through the API
+    # with its original, earlier timestamp takes its place in time)
+    rows = _grouped(conn, f"SELECT * FROM {table} WHERE {{where}} ORDER BY lsid, ts, seq", ids)
     return {
         lsid: [Event.from_row(r["ts"], r["event_type"], r["payload"]) for r in rs]
         for lsid, rs in rows.items()
