@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from harness.catalogue.archive import OPTIONAL_DATA, SESSION_EVENTS
 from harness.checks.reporting import DATE_SLACK_S, DAY_S, integer, time_of, utc_midnight
 from harness.validate import one_line
 from harness.verdicts import CheckFailed, warn
@@ -102,45 +103,6 @@ FOREIGN_KEYS: dict[str, dict[str, str]] = {
 
 EVENT_TYPES = ("model_insert", "model_update", "model_delete", "truncate_model", "session_event")
 
-# "JSON Tables and Fields for session_event": name -> documented data fields; OPTIONAL ones say "Optional:"
-SESSION_EVENTS: dict[str, tuple[str, ...]] = {
-    "callback_button_deployed": ("callback_button_id", "description", "expiration", "profile_id",
-                                 "profile_name", "representative_id"),
-    "callback_button_removed": ("callback_button_id", "representative_id"),
-    "canned_script_executed": ("script_name",),
-    "chat_message": ("body", "destination", "performed_by"),
-    "command_shell_session_started": ("download_url", "instance", "representative_id", "view_url"),
-    "customer_exit_survey": ("responses",),
-    "directory_created": ("destination", "failure_reason", "path", "performed_by"),
-    "file_deleted": ("destination", "failure_reason", "name", "performed_by", "size"),
-    "file_download": ("destination", "name", "performed_by", "size"),
-    "file_download_incomplete": ("bytes_transferred", "destination", "failure_reason", "name", "performed_by"),
-    "file_moved": ("destination", "failure_reason", "new_path", "old_path", "performed_by"),
-    "file_upload": ("destination", "name", "performed_by", "size"),
-    "file_upload_incomplete": ("bytes_transferred", "destination", "failure_reason", "name", "performed_by"),
-    "files_shared": ("files", "performed_by"),
-    "legal_agreement_response": ("response", "text", "title"),
-    "registry_exported": ("representative_id", "root_path"),
-    "registry_imported": ("representative_id",),
-    "registry_key_added": ("key", "path", "representative_id"),
-    "registry_key_deleted": ("key", "path", "representative_id"),
-    "registry_key_renamed": ("new_key", "old_key", "path", "representative_id"),
-    "registry_value_added": ("data", "name", "path", "representative_id", "type"),
-    "registry_value_deleted": ("name", "path", "representative_id"),
-    "registry_value_modified": ("name", "new_data", "old_data", "path", "representative_id", "type"),
-    "registry_value_renamed": ("new_name", "old_name", "path", "representative_id"),
-    "representative_survey": ("responses",),
-    "screen_recording": ("download_url", "representative_id", "view_url"),
-    "screenshot_captured": ("representative_id",),
-    "session_assigned": ("representative_id", "timeout"),
-    "session_assignment_response": ("response",),
-    "session_foreground_window_changed": ("exe_name", "window_name"),
-    "session_note_added": ("body", "number", "representative_id"),
-    "show_my_screen_recording": ("download_url", "instance", "representative_id", "view_url"),
-    "special_action_executed": ("action_name",),
-    "system_information_retrieved": ("system_information",),
-}  # fmt: skip
-OPTIONAL_DATA = frozenset({"failure_reason", "timeout"})
 # "JSON Tables and Fields for Presentation Session Events": Screen Recording of a presentation
 PRESENTATION_SCREEN_RECORDING = ("presenter_id", "download_url", "view_url", "appliance_guid")
 # "The following session events are excluded from the archive file: Session Start, Session End,
