@@ -18,7 +18,7 @@ from harness.checks.auth import access_denied, token_answer, token_refused
 from harness.checks.xml import command_ok, reporting_ok
 from harness.client.api import BACKUP_PATH, COMMAND_PATH, REPORTING_PATH
 from harness.client.http import TargetError
-from harness.client.oauth import TOKEN_PATH, Credentials, TokenAnswer, request_token
+from harness.client.oauth import TOKEN_PATH, Credentials, TokenAnswer, read_token_answer, request_token
 from harness.redact import REDACTOR
 from harness.verdicts import CheckFailed, check, fail
 
@@ -28,19 +28,7 @@ REFUSAL_MAX = 1 << 20  # a refusal is small; a bigger body is read no further
 
 def raw_token_request(transport, method: str = "POST", **options) -> TokenAnswer:
     """A token request `request_token` cannot shape (no Basic, a garbled one, GET), read the same way."""
-    response = transport.request(method, TOKEN_PATH, **options)
-    try:
-        parsed = json.loads(response.content)
-    except ValueError:
-        parsed = None
-    answer = TokenAnswer(
-        response.status_code,
-        parsed if isinstance(parsed, dict) else None,
-        response.headers.get("content-type", ""),
-        response.content,
-    )
-    REDACTOR.add(answer.access_token)
-    return answer
+    return read_token_answer(transport.request(method, TOKEN_PATH, **options))
 
 
 def opens_command_api(client, token: str, expect, what: str) -> None:

@@ -44,6 +44,23 @@ class TokenAnswer:
         return value if isinstance(value, str) else None
 
 
+def read_token_answer(response) -> TokenAnswer:
+    """Read a token endpoint's answer (any request shape); a token it carries is registered as a secret."""
+    try:
+        parsed = json.loads(response.content)
+    except ValueError:
+        parsed = None
+    answer = TokenAnswer(
+        response.status_code,
+        parsed if isinstance(parsed, dict) else None,
+        response.headers.get("content-type", ""),
+        response.content,
+        dict(response.headers),
+    )
+    REDACTOR.add(answer.access_token)
+    return answer
+
+
 def request_token(
     transport: Transport,
     credentials: Credentials,
@@ -61,19 +78,7 @@ def request_token(
         params=grant if grant_in == "query" else None,
         auth=(credentials.client_id, credentials.secret),
     )
-    try:
-        parsed = json.loads(response.content)
-    except ValueError:
-        parsed = None
-    answer = TokenAnswer(
-        response.status_code,
-        parsed if isinstance(parsed, dict) else None,
-        response.headers.get("content-type", ""),
-        response.content,
-        dict(response.headers),
-    )
-    REDACTOR.add(answer.access_token)
-    return answer
+    return read_token_answer(response)
 
 
 class TokenCache:
