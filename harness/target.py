@@ -49,6 +49,8 @@ ENV = {
     "insecure": "RS_HARNESS_INSECURE",
 }
 EMBEDDED_SEED = 7
+# A busier simulation than real time, so a short watch of the real-time model sees updates on every run.
+EMBEDDED_SPEED = 4
 START_TIMEOUT_S = 60.0
 
 
@@ -204,7 +206,7 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     data_dir = tempfile.mkdtemp(prefix="rs-harness-embedded-")
     command = [
         sys.executable, "-c", "from harness.cli import main; main()", "serve",
-        "--port", "0", "--data", data_dir, "--seed", str(seed),
+        "--port", "0", "--data", data_dir, "--seed", str(seed), "--speed", str(EMBEDDED_SPEED),
     ]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8"
@@ -226,6 +228,6 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
         REDACTOR.add_credentials(entry["client_id"], entry["client_secret"])
         target.accounts[entry["name"]] = Credentials(entry["client_id"], entry["client_secret"])
     target.url = line.removeprefix("listening on ").strip()
-    target.name = f"embedded reference appliance (rs-harness serve --seed {seed})"
+    target.name = f"embedded reference appliance (rs-harness serve --seed {seed} --speed {EMBEDDED_SPEED})"
     target._process, target._data_dir = process, data_dir
     return target
