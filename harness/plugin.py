@@ -11,6 +11,7 @@ pytest run (the harness's own tests, a user's) are left alone.
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 
@@ -18,13 +19,14 @@ import pytest
 
 from harness import verdicts
 from harness.catalogue.requirements import CatalogueError, catalogue, get
-from harness.checks.xml import Expect
+from harness.checks.xml import Expect, parse
 from harness.client import RECORDER, ApplianceClient, TargetError, TokenCache, Transport
 from harness.expected import ExpectedFailures, ExpectedFailuresError
 from harness.redact import REDACTOR
 from harness.results import Record, RunResults
 from harness.schemas import version_tuple
 from harness.target import PROFILES, Target, TargetConfigError, resolve, start_embedded
+from harness.validate import validate
 
 EVIDENCE_KEEP = 6  # exchanges attached to a FAIL or WARN, the latest ones
 
@@ -159,12 +161,8 @@ def _resolve(config: pytest.Config) -> Target:
 
 
 def negotiate(info: TargetInfo) -> None:
-    """get_api_info as the most capable account: API version (hence the schemas) and the namespace."""
-    import io
-
-    from harness.checks.xml import parse
-    from harness.validate import validate
-
+    """get_api_info as the most capable account: API version (hence the schemas) and the namespace; the
+    build from the command API's check_health where the version has it."""
     account = next((r for r in ("full", "read_only", "no_command") if r in info.target.accounts), None)
     if account is None:
         return
@@ -181,7 +179,7 @@ def negotiate(info: TargetInfo) -> None:
         info.expect = Expect(version)
     info.company_name = (root.findtext("company_name") or "").strip() or None
     try:
-        health = client.check_health()
+        health = client.command("check_health")
         if health.status_code == 200 and b"<version" in health.content:
             info.build = (parse(health.content).findtext("version") or "").strip() or None
     except (TargetError, AssertionError):

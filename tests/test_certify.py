@@ -36,6 +36,7 @@ def test_a_full_default_certification_of_the_embedded_appliance_passes(tmp_path,
     assert code == 0 and not failures, failures
     assert data["passed"] and data["target"]["embedded"] is True
     assert data["target"]["api_version"] == "1.21.1" and data["counts"]["PASS"] > 0
+    assert data["target"]["build"].startswith("21.3.1")  # from the command API's check_health
     for name in ("junit.xml", "report.html"):
         assert (report_dir / name).stat().st_size > 0
     assert list((report_dir / "allure-results").glob("*-result.json"))
