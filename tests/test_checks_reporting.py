@@ -625,3 +625,20 @@ def test_license_usage():
     ]:  # fmt: skip
         with pytest.raises(CheckFailed, match=reason):
             rpt.license_rules(report, group_by)
+
+
+@pytest.mark.parametrize(
+    "namespace, reason", [(None, "namespace \\(none\\)"), ("urn:elsewhere", "namespace urn:elsewhere")]
+)
+def test_stream_ok_fails_on_no_or_an_unknown_namespace(namespace, reason):
+    response = crafted.xml("<session_list/>", namespace=namespace)
+    with pytest.raises(CheckFailed, match=reason):
+        rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")
+
+
+def test_stream_ok_warns_on_a_known_variant_namespace():
+    WARNINGS.clear()
+    response = crafted.xml("<session_list/>", namespace="http://www.bomgar.com/namespaces/API/reporting")
+    rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")
+    assert WARNINGS and "bomgar.com" in WARNINGS[0]
+    WARNINGS.clear()

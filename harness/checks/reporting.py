@@ -20,7 +20,14 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from harness.checks.xml import Expect, error_text, reporting_error, strip_namespaces, xml_answer
+from harness.checks.xml import (
+    Expect,
+    error_text,
+    judge_validity,
+    reporting_error,
+    strip_namespaces,
+    xml_answer,
+)
 from harness.validate import one_line, validate
 from harness.verdicts import CheckFailed, warn
 from harness.xmlsafe import parser_options
@@ -75,14 +82,7 @@ def stream_ok(response, spool: BinaryIO, expect: Expect, roots: str | tuple[str,
         raise CheckFailed(f"HTTP {response.status_code} <error> where a report was expected: {text}")
     if result.root not in roots:
         raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>")
-    if result.status != "valid":
-        listed = "; ".join(str(e) for e in result.errors[:5])
-        more = f" (+{len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
-        raise CheckFailed(
-            f"<{result.root}> invalid against the {expect.family} reporting schema: {listed}{more}"
-        )
-    if result.namespace is not None and result.namespace.status == "WARN":
-        warn(f"namespace {result.namespace.found}: {result.namespace.reason}")
+    judge_validity(result, expect, "reporting")
     if response.status_code != 200:
         raise CheckFailed(f"HTTP {response.status_code} for a successful report")
 
