@@ -202,9 +202,10 @@ def rs_clients(rs_target: TargetInfo) -> dict[str | None, ApplianceClient]:
     return {}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def rs_client(rs_target: TargetInfo, rs_clients):
-    """rs_client(role) -> an ApplianceClient for that API account; NOT_TESTED when the target has none."""
+    """rs_client(role) -> an ApplianceClient for that API account; NOT_TESTED when the target has none.
+    Session-scoped, so module fixtures use it too."""
 
     def get_client(role: str | None = "full") -> ApplianceClient:
         if role is not None and role not in rs_target.target.accounts:

@@ -21,24 +21,15 @@ from harness.checks import reporting as rpt
 from harness.checks.xml import error_text, reporting_ok, xml_answer
 from harness.client import TargetError
 from harness.client.api import gunzip_bounded
-from harness.plugin import make_client
 
 DAY = rpt.DAY_S
 DECOMPRESSED_MAX = 512 << 20  # what the harness reads into memory; the guide's bound is 4 GB
 NO_ARCHIVES = "No archives found for the given search criteria."
 
 
-def _client(rs_target, rs_clients, role: str = "full"):
-    if role not in rs_target.target.accounts:
-        verdicts.not_tested(f"the target file gives no {role!r} API account")
-    if role not in rs_clients:
-        rs_clients[role] = make_client(rs_target.target, role)
-    return rs_clients[role]
-
-
 @pytest.fixture(scope="module")
-def api(rs_target, rs_clients):
-    return _client(rs_target, rs_clients)
+def api(rs_target, rs_client):
+    return rs_client("full")
 
 
 @dataclass
@@ -243,8 +234,8 @@ def test_malformed_archive_requests_are_refused(api, rs_expect, name, params):
 
 @pytest.mark.req("ARC-GEN-002")
 @pytest.mark.parametrize("role", ["reporting_only", "real_time_only", "nothing"])
-def test_archive_reports_need_their_permission(rs_target, rs_clients, rs_expect, listings, role):
-    client = _client(rs_target, rs_clients, role)
+def test_archive_reports_need_their_permission(rs_target, rs_client, rs_expect, listings, role):
+    client = rs_client(role)
     date, entry = chosen(listings, "state", "newest")
     allowed = role == "reporting_only"
     response = client.report("ArchiveListing", {"date": date})

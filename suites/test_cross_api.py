@@ -21,7 +21,6 @@ from harness.checks import realtime as rt
 from harness.checks.xml import command_ok, reporting_ok
 from harness.client import RECORDER, Exchange, TargetError
 from harness.client.realtime import Mirror, RealtimeClient, row_id
-from harness.plugin import make_client
 from harness.verdicts import fail, not_tested
 
 INITIAL_QUIET_S = 0.3  # the initial copy is complete when nothing more comes for this long
@@ -30,18 +29,10 @@ DRAIN_LIMIT_S = 2.0
 VC_TABLES = ("support_session", "customer_client")
 
 
-def _client(rs_target, rs_clients, role: str):
-    if role not in rs_target.target.accounts:
-        not_tested(f"the target file gives no {role!r} API account")
-    if role not in rs_clients:
-        rs_clients[role] = make_client(rs_target.target, role)
-    return rs_clients[role]
-
-
-def _realtime_token(rs_target, rs_clients) -> str:
+def _realtime_token(rs_target, rs_client) -> str:
     for role in ("real_time_only", "full"):
         if role in rs_target.target.accounts:
-            return _client(rs_target, rs_clients, role).tokens.token()
+            return rs_client(role).tokens.token()
     not_tested("the target file gives no real_time_only or full API account")
     raise AssertionError  # not reached
 
@@ -148,12 +139,12 @@ def _follow_session(
 
 
 @pytest.fixture(scope="module")
-def virtual_session(rs_target, rs_clients, rs_run_prefix, rs_expect):
+def virtual_session(rs_target, rs_client, rs_run_prefix, rs_expect):
     """One virtual customer's session, from creation to the report (profile standard: it is ended again)."""
     if not rs_target.target.allows("standard"):
         not_tested(f"needs the standard profile; this run is {rs_target.target.profile}")
-    api = _client(rs_target, rs_clients, "full")
-    token = _realtime_token(rs_target, rs_clients)
+    api = rs_client("full")
+    token = _realtime_token(rs_target, rs_client)
     vs = VirtualSession(hostname=f"{rs_run_prefix}-rt-host", name=f"{rs_run_prefix} real-time")
     cleanup: list[str] = []
     realtime = None
@@ -212,11 +203,11 @@ def test_ended_session_leaves_the_model_and_is_reported(virtual_session, rs_expe
 
 
 @pytest.mark.req("RT-XAPI-003")
-def test_logged_in_reps_agree_with_the_representative_table(rs_target, rs_clients, rs_expect):
+def test_logged_in_reps_agree_with_the_representative_table(rs_target, rs_client, rs_expect):
     """Subscribe first, then ask get_logged_in_reps, then read the updates already on their way: only
     representatives whose rows did not come or go meanwhile are compared."""
-    api = _client(rs_target, rs_clients, "full")
-    token = _realtime_token(rs_target, rs_clients)
+    api = rs_client("full")
+    token = _realtime_token(rs_target, rs_client)
     with _subscribed(rs_target, token, ["representative"]) as realtime:
         mirror = Mirror(["representative"])
         realtime.follow(mirror, seconds=2.0, quiet=INITIAL_QUIET_S)

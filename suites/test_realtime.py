@@ -30,7 +30,6 @@ from harness.client.realtime import (
     authenticate_message,
     subscribe_message,
 )
-from harness.plugin import make_client
 from harness.verdicts import fail, not_tested, warn
 
 OBSERVE_S = 3.0  # the live watch; the embedded simulation steps every 2 s
@@ -53,14 +52,6 @@ def evidence(*clients: RealtimeClient) -> None:
     for client in clients:
         if not any(e is client.exchange for e in RECORDER.exchanges):
             RECORDER.add(client.exchange)
-
-
-def token_for(rs_target, rs_clients, role: str) -> str:
-    if role not in rs_target.target.accounts:
-        not_tested(f"the target file gives no {role!r} API account")
-    if role not in rs_clients:
-        rs_clients[role] = make_client(rs_target.target, role)
-    return rs_clients[role].tokens.token()
 
 
 def realtime_role(rs_target) -> str:
@@ -176,8 +167,8 @@ def _watch_listed(live: Live, token: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(rs_target, rs_clients):
-    token = token_for(rs_target, rs_clients, realtime_role(rs_target))
+def live(rs_target, rs_client):
+    token = rs_client(realtime_role(rs_target)).tokens.token()
     target = rs_target.target
     watch = Live(connection(target), connection(target))
 
@@ -222,9 +213,9 @@ def test_server_names_the_subprotocol(live):
 
 
 @pytest.mark.req("RT-PROTO-009", "RT-PROTO-008")
-def test_raw_subprotocol_is_accepted(rs_target, rs_clients):
+def test_raw_subprotocol_is_accepted(rs_target, rs_client):
     """The raw form "ingredi state api", as some real clients send it; answered in either form."""
-    token = token_for(rs_target, rs_clients, realtime_role(rs_target))
+    token = rs_client(realtime_role(rs_target)).tokens.token()
     with connection(rs_target.target, subprotocol=RAW) as client:
         evidence(client)
         client.send(authenticate_message(token), subscribe_message(["queue"]))
@@ -277,13 +268,13 @@ def test_authenticate_and_subscribe_back_to_back(live):
 
 @pytest.mark.req("RT-PROTO-001", "RT-PROTO-012")
 @pytest.mark.parametrize("role", ["real_time_only", "full", "nothing", "reporting_only"])
-def test_account_permission(rs_target, rs_clients, rs_expect, role):
+def test_account_permission(rs_target, rs_client, rs_expect, role):
     """An account with the real-time permission subscribes; one without it is refused with a reason and gets
     no model data (authenticate and subscribe sent back to back, so a server that ignores the refusal shows)."""
-    token = token_for(rs_target, rs_clients, role)
+    token = rs_client(role).tokens.token()
     allowed = role == "real_time_only"
     if role == "full":
-        root = command_ok(rs_clients[role].api_info(), rs_expect, "api_information")
+        root = command_ok(rs_client(role).api_info(), rs_expect, "api_information")
         allowed = api_info_permissions(root).get("perm_real_time_state") == "1"
     with connection(rs_target.target) as client:
         evidence(client)
@@ -423,9 +414,9 @@ def _subscribe(client: RealtimeClient, token: str) -> tuple[list[ServerMessage],
 
 @pytest.mark.req("RT-CAP-001", "RT-CAP-002")
 @pytest.mark.profile("destructive")
-def test_thirty_subscribers_and_no_more(rs_target, rs_clients):
+def test_thirty_subscribers_and_no_more(rs_target, rs_client):
     """Thirty integrations subscribe at once; the thirty-first gets no model updates."""
-    token = token_for(rs_target, rs_clients, realtime_role(rs_target))
+    token = rs_client(realtime_role(rs_target)).tokens.token()
     clients = [connection(rs_target.target) for _ in range(CAP + 1)]
     try:
         with ThreadPoolExecutor(10) as pool:

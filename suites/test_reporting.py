@@ -22,21 +22,12 @@ from lxml import etree
 from harness import verdicts
 from harness.checks import reporting as rpt
 from harness.checks.xml import reporting_error, reporting_ok, xml_answer
-from harness.plugin import make_client
 
 DAY = rpt.DAY_S
 ROLES_WITHOUT_REPORTING = ("real_time_only", "nothing")
 
 
 # --- fetching ----------------------------------------------------------------------------------------------
-
-
-def _client(rs_target, rs_clients, role: str = "full"):
-    if role not in rs_target.target.accounts:
-        verdicts.not_tested(f"the target file gives no {role!r} API account")
-    if role not in rs_clients:
-        rs_clients[role] = make_client(rs_target.target, role)
-    return rs_clients[role]
 
 
 def collect(client, expect, name: str, params: dict, convert) -> list:
@@ -86,8 +77,8 @@ def take(client, expect, name: str) -> Taken:
 
 
 @pytest.fixture(scope="module")
-def api(rs_target, rs_clients):
-    return _client(rs_target, rs_clients)
+def api(rs_target, rs_client):
+    return rs_client("full")
 
 
 @pytest.fixture(scope="module")
@@ -292,8 +283,8 @@ def _report_params(roles=None) -> list:
 
 @pytest.mark.req("RPT-GEN-010", "RPT-GEN-001")
 @pytest.mark.parametrize("name", _report_params())
-def test_a_reporting_only_account_gets_the_report(rs_target, rs_clients, rs_expect, sample, name):
-    client = _client(rs_target, rs_clients, "reporting_only")
+def test_a_reporting_only_account_gets_the_report(rs_target, rs_client, rs_expect, sample, name):
+    client = rs_client("reporting_only")
     params = sample[name]
     if params is None:
         verdicts.not_tested(f"no session of the last seven days has what {name} downloads")
@@ -307,8 +298,8 @@ def test_a_reporting_only_account_gets_the_report(rs_target, rs_clients, rs_expe
 
 @pytest.mark.req("RPT-GEN-012")
 @pytest.mark.parametrize("role, name", _report_params(ROLES_WITHOUT_REPORTING))
-def test_an_account_without_the_permission_is_refused(rs_target, rs_clients, rs_expect, sample, role, name):
-    client = _client(rs_target, rs_clients, role)
+def test_an_account_without_the_permission_is_refused(rs_target, rs_client, rs_expect, sample, role, name):
+    client = rs_client(role)
     params = sample[name] or {"lsid": unknown_lsid(), "instance": 0}
     response, spool = client.report_stream(name, params)
     with spool:
