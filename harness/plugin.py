@@ -243,7 +243,6 @@ def _rs_check_gate(request: pytest.FixtureRequest) -> None:
     if not is_check(item):
         return
     verdicts.WARNINGS.clear()
-    RECORDER.clear()
     info: TargetInfo = request.getfixturevalue("rs_target")
     mark = item.get_closest_marker("profile")
     needed = mark.args[0] if mark else "read-only"
