@@ -123,6 +123,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.allure_label(req.basis, req.level, label_type="tag"))
     if unknown:
         raise pytest.UsageError("checks name requirements not in the catalogue:\n  " + "\n  ".join(unknown))
+    expected = _state(config).expected
+    if expected.source:  # each entry names a requirement or a collected check: a typo is a usage error
+        from harness.expected import describe_unknown, unknown_entries
+
+        stray = unknown_entries(expected.entries, catalogue(), [i.nodeid for i in items if is_check(i)])
+        if stray:
+            raise pytest.UsageError(describe_unknown(stray, expected.source))
     if any(is_check(item) for item in items):
         _state(config).target = _resolve(config)  # an unusable target description stops the run here
 
@@ -237,12 +244,11 @@ def rs_run_prefix(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(autouse=True)
 def _rs_check_gate(request: pytest.FixtureRequest) -> None:
-    """Before each check: clear its evidence and warnings; NOT_TESTED outside the profile, NA outside the
+    """Before each check: clear its evidence; NOT_TESTED outside the profile, NA outside the
     API versions it applies to."""
     item = request.node
     if not is_check(item):
         return
-    verdicts.WARNINGS.clear()
     info: TargetInfo = request.getfixturevalue("rs_target")
     mark = item.get_closest_marker("profile")
     needed = mark.args[0] if mark else "read-only"
@@ -291,6 +297,35 @@ def _redact_report(rep: pytest.TestReport, reason: str) -> None:
     rep.sections = [(title, REDACTOR.text(content)) for title, content in rep.sections]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Each check runs in a CheckContext of its own (setup, call and teardown), where its warn() calls go."""
+    if not is_check(item):
+        return (yield)
+    context = verdicts.CheckContext()
+    item.stash[CONTEXT] = context
+    with verdicts.checking(context):
+        return (yield)
+
+
+CONTEXT = pytest.StashKey[verdicts.CheckContext]()
+
+
+def _charged(req: str | None, ids: list[str], reason: str) -> tuple[str, str]:
+    """The requirement a defect is charged to (None: the check's primary one) and the reason."""
+    if req is None:
+        return ids[0], reason
+    try:
+        return get(req).id, reason
+    except CatalogueError:  # a check's own mistake: charged to its primary requirement, and said
+        return ids[0], f"{reason} (charged to {req}, not in the catalogue)"
+
+
+def _by_level(req_id: str, verdict: str) -> str:
+    """A FAIL charged to a SHOULD requirement is a WARN."""
+    return verdicts.WARN if verdict == verdicts.FAIL and get(req_id).level == "SHOULD" else verdict
+
+
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     rep = yield
@@ -302,29 +337,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if record is None:
         record = state.records[item.nodeid] = Record(item.nodeid, item.name, ids)
     record.seconds += rep.duration
-    verdict, reason = None, ""
+    context = item.stash.get(CONTEXT, None)
+    reason = ""
     if rep.skipped and not hasattr(rep, "wasxfail"):
-        verdict, reason = _skip_verdict(rep)
-    elif rep.failed:
-        reason = _failure_reason(call)
-        if rep.when == "setup":
-            reason = f"could not set up the check: {reason}"
-        elif rep.when == "teardown":
-            reason = f"cleanup failed: {reason}"
-        should_only = ids and all(get(i).level == "SHOULD" for i in ids)
-        verdict = verdicts.WARN if should_only and rep.when == "call" else verdicts.FAIL
-    elif rep.when == "call":
-        verdict = verdicts.WARN if verdicts.WARNINGS else verdicts.PASS
-        reason = "; ".join(verdicts.WARNINGS)
-    if verdict is not None and (record.verdict is None or _worse(verdict, record.verdict)):
-        record.verdict, record.reason = verdict, REDACTOR.text(reason)
-        if verdict in (verdicts.FAIL, verdicts.WARN):
-            record.evidence = [e.redacted() for e in list(RECORDER.exchanges)[-EVIDENCE_KEEP:]]
-    if verdict == verdicts.WARN and rep.failed:
+        if record.verdict is None:
+            record.verdict, reason = _skip_verdict(rep)
+            record.reason = REDACTOR.text(reason)
+    elif rep.failed or rep.when == "call":
+        if context is not None:
+            for charge in context.charges[record.context_seen :]:
+                req_id, text = _charged(charge.req, ids, charge.reason)
+                record.charge(req_id, _by_level(req_id, charge.verdict), REDACTOR.text(text))
+            record.context_seen = len(context.charges)
+        if rep.failed:
+            exc = call.excinfo.value if call.excinfo else None
+            reason = _failure_reason(call)
+            if rep.when == "setup":
+                reason = f"could not set up the check: {reason}"
+            elif rep.when == "teardown":
+                reason = f"cleanup failed: {reason}"
+            req_id, reason = _charged(getattr(exc, "req", None), ids, reason)
+            record.charge(req_id, _by_level(req_id, verdicts.FAIL), REDACTOR.text(reason))
+            if rep.when != "teardown":
+                record.stopped_at = req_id
+        _settle(record)
+    if record.verdict in (verdicts.FAIL, verdicts.WARN) and (rep.failed or rep.when == "call"):
+        record.evidence = [e.redacted() for e in list(RECORDER.exchanges)[-EVIDENCE_KEEP:]]
+    if rep.failed and record.verdict == verdicts.WARN:
         rep.outcome = "passed"  # a SHOULD not met does not fail the run
         rep.longrepr = None
-    if verdict == verdicts.FAIL and state.info is not None:
-        accepted = state.expected.match(ids, item.nodeid, state.info.target)
+    elif rep.passed and rep.when == "call" and record.verdict == verdicts.FAIL:
+        rep.outcome, rep.longrepr = "failed", record.reason  # defect(): it went on, and FAILs at its end
+    if rep.failed and record.verdict == verdicts.FAIL and state.info is not None:
+        accepted = state.expected.match(record.charged(), item.nodeid, state.info.target)
         if accepted is not None:
             record.expected = accepted.reason
             rep.outcome, rep.wasxfail = "skipped", f"expected failure: {accepted.reason}"
@@ -335,8 +380,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return rep
 
 
-def _worse(a: str, b: str) -> bool:
-    return verdicts.VERDICTS.index(a) < verdicts.VERDICTS.index(b)
+def _settle(record: Record) -> None:
+    """The check's verdict from its charges: FAIL if any FAIL, else WARN if any WARN, else PASS; the reason
+    lists that verdict's charges, each led by its requirement unless it is the check's primary one."""
+    primary = record.requirements[0]
+    for verdict in (verdicts.FAIL, verdicts.WARN):
+        charges = [c for c in record.charges if c["verdict"] == verdict]
+        if charges:
+            record.verdict = verdict
+            record.reason = "; ".join(
+                c["reason"] if c["requirement"] == primary else f"{c['requirement']}: {c['reason']}"
+                for c in charges
+            )
+            return
+    if record.verdict is None:
+        record.verdict, record.reason = verdicts.PASS, ""
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):

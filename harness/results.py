@@ -1,7 +1,10 @@
 """A run's results: each check's verdict with its evidence, each requirement's verdict, results.json.
 
-A requirement takes the worst verdict of the checks that cover it (FAIL > WARN > PASS > NA > NOT_TESTED);
-one no check covers is NOT_TESTED, with the catalogue's reason when it gives one.
+A check charges each defect it finds to one requirement (harness.verdicts). A requirement's verdict, for
+each check that covers it or charged it: the worst charge to it (FAIL, or WARN); else the check's NA or
+NOT_TESTED; else NOT_TESTED "not reached" when the check stopped at another requirement's failure; else
+PASS. Over its checks it takes the worst (FAIL > WARN > PASS > NA > NOT_TESTED); one no check covers is
+NOT_TESTED, with the catalogue's reason when it gives one.
 """
 
 from __future__ import annotations
@@ -31,6 +34,33 @@ class Record:
     seconds: float = 0.0
     expected: str | None = None  # the expected-failures entry's reason, for an accepted FAIL
     evidence: list[dict] = field(default_factory=list)
+    charges: list[dict] = field(default_factory=list)  # {"requirement", "verdict", "reason"}
+    stopped_at: str | None = None  # the requirement whose FAIL stopped the check before its end
+    context_seen: int = field(default=0, repr=False)  # charges of its CheckContext already taken
+
+    def charge(self, requirement: str, verdict: str, reason: str) -> None:
+        self.charges.append({"requirement": requirement, "verdict": verdict, "reason": reason})
+
+    def charged(self, verdict: str = verdicts.FAIL) -> list[str]:
+        """The requirements charged with `verdict`, in order, once each."""
+        return list(dict.fromkeys(c["requirement"] for c in self.charges if c["verdict"] == verdict))
+
+    def covers(self) -> list[str]:
+        """The requirements the check names and those it charged."""
+        return list(dict.fromkeys([*self.requirements, *(c["requirement"] for c in self.charges)]))
+
+    def requirement_verdict(self, req_id: str) -> tuple[str, str]:
+        """This check's verdict of one requirement it covers, and the reason."""
+        mine = [c for c in self.charges if c["requirement"] == req_id]
+        if mine:
+            verdict = verdicts.worst(c["verdict"] for c in mine)
+            return verdict, next(c["reason"] for c in mine if c["verdict"] == verdict)
+        verdict = self.verdict or verdicts.NOT_TESTED
+        if verdict in (verdicts.NA, verdicts.NOT_TESTED):
+            return verdict, self.reason
+        if self.stopped_at is not None:
+            return verdicts.NOT_TESTED, f"not reached: stopped at {self.stopped_at}"
+        return verdicts.PASS, ""
 
     def to_json(self) -> dict:
         return {
@@ -41,6 +71,8 @@ class Record:
             "reason": self.reason,
             "expected_failure": self.expected,
             "seconds": round(self.seconds, 4),
+            "charges": self.charges,
+            "stopped_at": self.stopped_at,
             "evidence": self.evidence,
         }
 
@@ -80,7 +112,7 @@ class RunResults:
     def requirement_results(self) -> list[RequirementResult]:
         by_req: dict[str, list[Record]] = {}
         for record in self.records:
-            for req_id in record.requirements:
+            for req_id in record.covers():
                 by_req.setdefault(req_id, []).append(record)
         out = []
         for req_id, req in self.requirements.items():
@@ -89,8 +121,9 @@ class RunResults:
                 reason = req.not_tested or "no check covers it yet"
                 out.append(RequirementResult(req, verdicts.NOT_TESTED, reason, []))
                 continue
-            verdict = verdicts.worst(c.verdict or verdicts.NOT_TESTED for c in checks)
-            reasons = [c.reason for c in checks if (c.verdict or verdicts.NOT_TESTED) == verdict and c.reason]
+            judged = [c.requirement_verdict(req_id) for c in checks]
+            verdict = verdicts.worst(v for v, _ in judged)
+            reasons = [r for v, r in judged if v == verdict and r]
             out.append(
                 RequirementResult(req, verdict, reasons[0] if reasons else "", [c.nodeid for c in checks])
             )

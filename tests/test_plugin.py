@@ -87,9 +87,9 @@ def target_file(appliance_url, tmp_path, monkeypatch):
     return path, full.client_secret
 
 
-def run(pytester, target_file, *extra):
+def run(pytester, target_file, *extra, checks=CHECKS):
     path, _ = target_file
-    pytester.makepyfile(test_checks=CHECKS)
+    pytester.makepyfile(test_checks=checks)
     report_dir = pytester.path / "report"
     result = pytester.runpytest_inprocess(
         "-p", "no:cacheprovider", f"--rs-target-file={path}", f"--rs-report-dir={report_dir}",
@@ -134,6 +134,87 @@ def test_each_way_a_check_ends_has_its_verdict(pytester, target_file):
     # pytest counts the plugin's own categories (W, n, -) by name
     result.assert_outcomes(passed=2, failed=2)
     assert "2 warn, 2 na, 3 not tested" in result.stdout.str()
+
+
+CHARGING = """
+import pytest
+from harness.verdicts import check, defect, fail, warn
+
+@pytest.mark.req("AUTH-002", "AUTH-004", "AUTH-006")
+def test_stops(rs_api):
+    fail("expires_in is 7200", req="AUTH-004")
+
+@pytest.mark.req("AUTH-007", "AUTH-011", "AUTH-012")
+def test_goes_on(rs_api):
+    warn("a known variant", req="AUTH-007")
+    defect("expires_in is 7200", req="AUTH-012")
+
+@pytest.mark.req("AUTH-010", "AUTH-006")
+def test_charged_to_a_should(rs_api):
+    check(False, "late", req="AUTH-006")
+
+@pytest.mark.req("CMD-GAI-001", "CMD-GAI-002")
+def test_plain_assert_charges_the_primary(rs_api):
+    assert False, "wrong"
+
+@pytest.mark.req("CMD-GAI-004")
+def test_schema_defects_go_to_the_xml_requirement(rs_api):
+    fail("invalid against the schema", req="XML-SCHEMA-001")
+
+@pytest.mark.req("AUTH-003")
+def test_unknown_requirement_charges_the_primary(rs_api):
+    fail("oops", req="NOPE-1")
+"""
+
+
+def test_a_defect_is_charged_to_the_requirement_it_breaks(pytester, target_file):
+    """One defect FAILs only the requirement it names; the check's others are PASS when it went on to its
+    end and NOT_TESTED "not reached" when it stopped; a charge to a SHOULD is a WARN."""
+    result, data, checks, _ = run(pytester, target_file, checks=CHARGING)
+    req = {r["id"]: r for r in data["requirements"]}
+    got = {i: req[i]["verdict"] for i in (
+        "AUTH-002", "AUTH-004", "AUTH-006", "AUTH-007", "AUTH-011", "AUTH-012", "AUTH-010",
+        "CMD-GAI-001", "CMD-GAI-002", "CMD-GAI-004", "XML-SCHEMA-001", "AUTH-003",
+    )}  # fmt: skip
+    assert got == {
+        "AUTH-002": "NOT_TESTED", "AUTH-004": "FAIL", "AUTH-006": "WARN",
+        "AUTH-007": "WARN", "AUTH-011": "PASS", "AUTH-012": "FAIL", "AUTH-010": "NOT_TESTED",
+        "CMD-GAI-001": "FAIL", "CMD-GAI-002": "NOT_TESTED", "CMD-GAI-004": "NOT_TESTED",
+        "XML-SCHEMA-001": "FAIL", "AUTH-003": "FAIL",
+    }  # fmt: skip
+    assert req["AUTH-002"]["reason"] == "not reached: stopped at AUTH-004"
+    assert req["AUTH-004"]["reason"] == "expires_in is 7200"
+    assert req["XML-SCHEMA-001"]["checks"] == ["test_checks.py::test_schema_defects_go_to_the_xml_requirement"]
+    assert "charged to NOPE-1, not in the catalogue" in req["AUTH-003"]["reason"]
+    verdict = {name: c["verdict"] for name, c in checks.items()}
+    assert verdict == {
+        "test_stops": "FAIL", "test_goes_on": "FAIL", "test_charged_to_a_should": "WARN",
+        "test_plain_assert_charges_the_primary": "FAIL",
+        "test_schema_defects_go_to_the_xml_requirement": "FAIL",
+        "test_unknown_requirement_charges_the_primary": "FAIL",
+    }  # fmt: skip
+    assert checks["test_goes_on"]["reason"] == "AUTH-012: expires_in is 7200"
+    assert checks["test_goes_on"]["charges"] == [
+        {"requirement": "AUTH-007", "verdict": "WARN", "reason": "a known variant"},
+        {"requirement": "AUTH-012", "verdict": "FAIL", "reason": "expires_in is 7200"},
+    ]
+    result.assert_outcomes(failed=5)  # the WARN is counted as "warn"
+
+
+def test_checks_run_in_their_own_context():
+    """warn() and defect() go to the context a caller opens (load and property runs, unit tests); outside
+    one they are refused rather than lost."""
+    from harness import verdicts
+
+    with verdicts.checking() as outer:
+        verdicts.warn("w", req="AUTH-006")
+        with verdicts.checking() as inner:
+            verdicts.defect("d", req="AUTH-004")
+        assert verdicts.current() is outer
+    assert outer.warnings == ["w"] and outer.charged() == ["AUTH-006"]
+    assert inner.failures == ["d"] and inner.charged(verdicts.FAIL) == ["AUTH-004"]
+    with pytest.raises(RuntimeError, match="outside a check"):
+        verdicts.warn("lost")
 
 
 def test_no_secret_in_any_output(pytester, target_file):

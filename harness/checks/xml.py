@@ -2,7 +2,9 @@
 family, in a namespace of the known family, with the expected root; then parsed for semantic checks.
 
 Namespaces are stripped after validation (the namespace has its own verdict), so semantic checks address
-elements by their local names.
+elements by their local names. A namespace defect is charged to XML-NS-001, a schema defect (or an answer
+that is not XML) to XML-SCHEMA-001 (command) or XML-SCHEMA-002 (reporting); an unexpected root, such as an
+<error> where the action succeeds, to the check's own requirement.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ class Expect:
     @property
     def family(self) -> str:
         return schema_family(self.api_version)
+
+
+NAMESPACE_REQ = "XML-NS-001"
+SCHEMA_REQ = {"command": "XML-SCHEMA-001", "reporting": "XML-SCHEMA-002"}
 
 
 def _parser() -> etree.XMLParser:
@@ -69,7 +75,7 @@ def xml_answer(
     roots = (roots,) if isinstance(roots, str) else roots
     result = validate(io.BytesIO(body), kind=kind, api_version=expect.family)
     if result.status == "unusable":
-        raise CheckFailed(f"{kind} answer unusable: {result.reason}")
+        raise CheckFailed(f"{kind} answer unusable: {result.reason}", SCHEMA_REQ.get(kind))
     if result.root not in roots:
         shown = one_line(body[:300].decode("utf-8", "replace"), 300)
         raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>: {shown}")
@@ -82,15 +88,16 @@ def judge_validity(result, expect: Expect, kind: str) -> None:
     unknown and on schema errors (the first five listed), WARN on a known variant namespace."""
     if result.namespace is not None and result.namespace.status == "FAIL":
         ns = result.namespace
-        raise CheckFailed(f"<{result.root}> in namespace {ns.found or '(none)'}: {ns.reason}")
+        raise CheckFailed(f"<{result.root}> in namespace {ns.found or '(none)'}: {ns.reason}", NAMESPACE_REQ)
     if result.status != "valid":
         listed = "; ".join(str(e) for e in result.errors[:5])
         more = f" (+{len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
         raise CheckFailed(
-            f"<{result.root}> invalid against the {expect.family} {kind} schema: {listed}{more}"
+            f"<{result.root}> invalid against the {expect.family} {kind} schema: {listed}{more}",
+            SCHEMA_REQ.get(kind),
         )
     if result.namespace is not None and result.namespace.status == "WARN":
-        warn(f"namespace {result.namespace.found}: {result.namespace.reason}")
+        warn(f"namespace {result.namespace.found}: {result.namespace.reason}", NAMESPACE_REQ)
 
 
 def error_text(root: etree._Element) -> str:
