@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from harness import verdicts
-from harness.catalogue.requirements import CatalogueError, catalogue, get
+from harness.allure_results import CHECK_LABEL
+from harness.catalogue.requirements import CatalogueError, Requirement, catalogue, load_user
 from harness.checks.xml import Expect, parse
 from harness.client import RECORDER, ApplianceClient, TargetError, TokenCache, Transport
 from harness.expected import ExpectedFailures, ExpectedFailuresError
@@ -41,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--rs-expected-failures", help="TOML file of accepted failures (a CI gate)")
     group.addoption("--rs-report-dir", help="write results.json and report.html here")
     group.addoption("--rs-run-id", help="the run's ID (default: a timestamp)")
+    group.addoption(
+        "--rs-requirements", help="TOML file of your own requirements ([[requirement]]) for checks of your own"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,6 +89,13 @@ class RunState:
             self.expected = ExpectedFailures.load(config.getoption("--rs-expected-failures", None))
         except ExpectedFailuresError as exc:
             raise pytest.UsageError(str(exc)) from None
+        self.requirements = dict(catalogue())
+        extra = config.getoption("--rs-requirements", None)
+        if extra:
+            try:
+                self.requirements.update(load_user(extra))
+            except CatalogueError as exc:
+                raise pytest.UsageError(str(exc)) from None
         self.started = time.time()
         self.results: RunResults | None = None
 
@@ -109,25 +120,31 @@ def is_check(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
     unknown = []
+    known = _state(config).requirements
     for item in items:
-        for req_id in requirement_ids(item):
-            try:
-                req = get(req_id)
-            except CatalogueError:
-                unknown.append(f"{item.nodeid}: {req_id}")
-                continue
-            # allure-pytest reads these marks (they are what @allure.label writes)
-            item.add_marker(pytest.mark.allure_label(req.id, label_type="requirement"))
-            item.add_marker(pytest.mark.allure_label(req.area, label_type="feature"))
-            item.add_marker(pytest.mark.allure_label(req.section, label_type="story"))
-            item.add_marker(pytest.mark.allure_label(req.basis, req.level, label_type="tag"))
+        ids = requirement_ids(item)
+        unknown += [f"{item.nodeid}: {req_id}" for req_id in ids if req_id not in known]
+        if not ids or ids[0] not in known:
+            continue
+        # allure-pytest reads these marks (they are what @allure.label writes): every requirement, but one
+        # behaviour (feature, story) a check, its primary requirement's, so allure's Behaviors view counts
+        # each check once; rs_check finds the check's result file when the run ends (allure_results.py).
+        primary = known[ids[0]]
+        item.add_marker(pytest.mark.allure_label(*[i for i in ids if i in known], label_type="requirement"))
+        item.add_marker(pytest.mark.allure_label(primary.area, label_type="feature"))
+        item.add_marker(pytest.mark.allure_label(primary.section, label_type="story"))
+        item.add_marker(pytest.mark.allure_label(primary.basis, primary.level, label_type="tag"))
+        item.add_marker(pytest.mark.allure_label(item.nodeid, label_type=CHECK_LABEL))
     if unknown:
-        raise pytest.UsageError("checks name requirements not in the catalogue:\n  " + "\n  ".join(unknown))
+        raise pytest.UsageError(
+            "checks name requirements not in the catalogue (give your own with --rs-requirements FILE):\n  "
+            + "\n  ".join(unknown)
+        )
     expected = _state(config).expected
     if expected.source:  # each entry names a requirement or a collected check: a typo is a usage error
         from harness.expected import describe_unknown, unknown_entries
 
-        stray = unknown_entries(expected.entries, catalogue(), [i.nodeid for i in items if is_check(i)])
+        stray = unknown_entries(expected.entries, known, [i.nodeid for i in items if is_check(i)])
         if stray:
             raise pytest.UsageError(describe_unknown(stray, expected.source))
     if any(is_check(item) for item in items):
@@ -311,19 +328,18 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 CONTEXT = pytest.StashKey[verdicts.CheckContext]()
 
 
-def _charged(req: str | None, ids: list[str], reason: str) -> tuple[str, str]:
+def _charged(req: str | None, ids: list[str], reason: str, known: dict[str, Requirement]) -> tuple[str, str]:
     """The requirement a defect is charged to (None: the check's primary one) and the reason."""
     if req is None:
         return ids[0], reason
-    try:
-        return get(req).id, reason
-    except CatalogueError:  # a check's own mistake: charged to its primary requirement, and said
-        return ids[0], f"{reason} (charged to {req}, not in the catalogue)"
+    if req in known:
+        return req, reason
+    return ids[0], f"{reason} (charged to {req}, not in the catalogue)"  # a check's own mistake, said
 
 
-def _by_level(req_id: str, verdict: str) -> str:
+def _by_level(req_id: str, verdict: str, known: dict[str, Requirement]) -> str:
     """A FAIL charged to a SHOULD requirement is a WARN."""
-    return verdicts.WARN if verdict == verdicts.FAIL and get(req_id).level == "SHOULD" else verdict
+    return verdicts.WARN if verdict == verdicts.FAIL and known[req_id].level == "SHOULD" else verdict
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
@@ -346,8 +362,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif rep.failed or rep.when == "call":
         if context is not None:
             for charge in context.charges[record.context_seen :]:
-                req_id, text = _charged(charge.req, ids, charge.reason)
-                record.charge(req_id, _by_level(req_id, charge.verdict), REDACTOR.text(text))
+                req_id, text = _charged(charge.req, ids, charge.reason, state.requirements)
+                record.charge(req_id, _by_level(req_id, charge.verdict, state.requirements), REDACTOR.text(text))
             record.context_seen = len(context.charges)
         if rep.failed:
             exc = call.excinfo.value if call.excinfo else None
@@ -356,8 +372,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 reason = f"could not set up the check: {reason}"
             elif rep.when == "teardown":
                 reason = f"cleanup failed: {reason}"
-            req_id, reason = _charged(getattr(exc, "req", None), ids, reason)
-            record.charge(req_id, _by_level(req_id, verdicts.FAIL), REDACTOR.text(reason))
+            req_id, reason = _charged(getattr(exc, "req", None), ids, reason, state.requirements)
+            record.charge(req_id, _by_level(req_id, verdicts.FAIL, state.requirements), REDACTOR.text(reason))
             if rep.when != "teardown":
                 record.stopped_at = req_id
         _settle(record)
@@ -376,6 +392,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if rep.when == "call" or rep.failed:
         item.user_properties = [p for p in item.user_properties if p[0] not in ("verdict", "requirements")]
         item.user_properties += [("verdict", record.verdict or ""), ("requirements", " ".join(ids))]
+        if record.verdict == verdicts.WARN:  # JUnit has no WARN: its consumers show it in system-out
+            item.add_report_section(rep.when, "stdout", f"rs-harness WARN: {record.reason}\n")
     _redact_report(rep, reason)
     return rep
 
@@ -425,7 +443,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         finished=time.time(),
         target=info.identity() if info else {},
         records=list(state.records.values()),
-        requirements=catalogue(),
+        requirements=state.requirements,
         gate_problems=gate,
         expected_file=state.expected.source,
     )
@@ -438,6 +456,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
         results.write_json(report_dir)
         write_html(results, report_dir)
+    allure_dir = session.config.getoption("--alluredir", None)
+    if allure_dir:
+        from harness import __version__
+        from harness.allure_results import finish
+
+        outcome = getattr(results, "outcome", None) or ("PASS" if results.passed else "FAIL")
+        finish(allure_dir, results.records, results.target, __version__, outcome)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -28,6 +28,7 @@ def test_fail(rs_api):
 
 @pytest.mark.req("CMD-GAI-001")
 def test_warn(rs_api):
+    rs_api.api_info()
     warn("a SHOULD not met")
 
 @pytest.mark.req("CMD-GAI-003")
@@ -246,12 +247,13 @@ def test_expected_failures_accept_known_failures_and_gate_the_rest(pytester, tar
     assert checks["test_fail"]["expected_failure"] == "ticket 1"
     assert data["passed"] is True and result.ret == 0
     expected.write_text(expected.read_text() + '[[expected]]\nid = "test_pass"\nreason = "was broken"\n'
-                        '[[expected]]\nid = "NO-SUCH-001"\nreason = "typo"\n')  # fmt: skip
+                        '[[expected]]\nid = "CMD-GAI-002"\nreason = "broken"\n'
+                        '[[expected]]\nid = "AUTH-010"\nreason = "not run here"\n')  # fmt: skip
     result, data, _, _ = run(pytester, target_file, f"--rs-expected-failures={expected}")
     assert data["passed"] is False and result.ret == 1
     assert data["expected_failures"]["gate_problems"] == [
         "expected failure 'test_pass' now passes; remove it from the file",
-        "expected failure 'NO-SUCH-001' matched no check that ran",
+        "expected failure 'AUTH-010' matched no check that ran",
     ]
 
 
@@ -271,3 +273,62 @@ def test_a_profile_the_target_file_does_not_allow_is_a_usage_error(pytester, tar
     )
     assert result.ret != 0
     assert "not allowed for this target" in result.stdout.str() + result.stderr.str()
+
+
+def test_allure_and_junit_show_warn_fail_evidence_and_one_behaviour(pytester, target_file):
+    """Allure: a WARN is its own status (unknown, "WARN: …", a WARN category), every FAIL and WARN carries
+    its evidence, the environment names the target and the harness, one feature and story a check. JUnit:
+    a WARN's verdict property and its reason in system-out."""
+    import xml.etree.ElementTree as ET
+
+    result, _, checks, report_dir = run(
+        pytester, target_file, "--alluredir=report/allure", "--junitxml=report/junit.xml",
+        "-o", "junit_logging=system-out",
+    )  # fmt: skip
+    allure = report_dir / "allure"
+    results = {}
+    for path in allure.glob("*-result.json"):
+        data = json.loads(path.read_text())
+        results[data["name"]] = data
+    warn, fail = results["test_warn"], results["test_fail"]
+    assert warn["status"] == "unknown" and warn["statusDetails"]["message"] == "WARN: a SHOULD not met"
+    assert fail["status"] == "failed" and results["test_pass"]["status"] == "passed"
+    for data in (warn, fail):
+        (evidence,) = [a for a in data["attachments"] if a["name"] == "evidence"]
+        exchanges = json.loads((allure / evidence["source"]).read_text())
+        assert exchanges[-1]["request"]["url"].endswith("action=get_api_info")
+    labels = [(label["name"], label["value"]) for label in fail["labels"]]
+    assert sum(1 for n, _ in labels if n == "feature") == 1 and sum(1 for n, _ in labels if n == "story") == 1
+    assert ("rs_verdict", "FAIL") in labels and ("requirement", "CMD-GAI-001") in labels
+    categories = json.loads((allure / "categories.json").read_text())
+    assert any(c["name"].startswith("WARN") and c["matchedStatuses"] == ["unknown"] for c in categories)
+    env = (allure / "environment.properties").read_text()
+    assert "harness=rs-harness " in env and "target.name=plugin-test" in env and "outcome=FAIL" in env
+    junit = ET.parse(report_dir / "junit.xml").getroot()
+    case = next(c for c in junit.iter("testcase") if c.get("name") == "test_warn")
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["verdict"] == "WARN"
+    assert "rs-harness WARN: a SHOULD not met" in case.findtext("system-out")
+
+
+REQUIREMENTS = """
+[[requirement]]
+id = "MY-001"
+section = "Our runbook"
+level = "SHOULD"
+basis = "inferred"
+text = "Our staging appliance names its company."
+"""
+
+
+def test_own_requirements_from_a_file(pytester, target_file):
+    path = pytester.path / "mine.toml"
+    path.write_text(REQUIREMENTS)
+    checks = 'import pytest\nfrom harness.verdicts import fail\n@pytest.mark.req("MY-001")\ndef test_mine(rs_api):\n    fail("no company")\n'
+    result, data, got, _ = run(pytester, target_file, f"--rs-requirements={path}", checks=checks)
+    assert got["test_mine"]["verdict"] == "WARN"  # by MY-001's own level
+    mine = next(r for r in data["requirements"] if r["id"] == "MY-001")
+    assert mine["verdict"] == "WARN" and mine["area"] == "user:mine"
+    path.write_text(REQUIREMENTS.replace("MY-001", "AUTH-001"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--rs-requirements={path}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and "AUTH-001 is already a requirement" in result.stderr.str()

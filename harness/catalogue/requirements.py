@@ -112,3 +112,26 @@ def get(req_id: str) -> Requirement:
         return catalogue()[req_id]
     except KeyError:
         raise CatalogueError(f"unknown requirement id {req_id}") from None
+
+
+def load_user(path: str) -> dict[str, Requirement]:
+    """A user's own requirements (`[[requirement]]` entries, as in the catalogue's files), for checks of
+    their own; their area is the file's name. An ID the catalogue already has is refused."""
+    from pathlib import Path
+
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+        reqs = _from_toml(f"user:{file.stem}", text)
+    except OSError as exc:
+        raise CatalogueError(f"requirements file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"requirements file {path}: {exc}") from None
+    except CatalogueError as exc:
+        raise CatalogueError(f"requirements file {path}: {exc}") from None
+    found: dict[str, Requirement] = {}
+    for req in reqs:
+        if req.id in catalogue() or req.id in found:
+            raise CatalogueError(f"requirements file {path}: {req.id} is already a requirement")
+        found[req.id] = req
+    return found
