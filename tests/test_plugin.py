@@ -332,3 +332,16 @@ def test_own_requirements_from_a_file(pytester, target_file):
     path.write_text(REQUIREMENTS.replace("MY-001", "AUTH-001"))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--rs-requirements={path}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR and "AUTH-001 is already a requirement" in result.stderr.str()
+
+
+def test_the_readme_example_check_runs(pytester, target_file):
+    """The README's example of a check of one's own, with its own requirement file, as a user would."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?@pytest.mark.req\(\"MY-001\"\).*?)```", readme, re.S).group(1)
+    path = pytester.path / "mine.toml"
+    path.write_text(REQUIREMENTS)
+    result, data, got, _ = run(pytester, target_file, f"--rs-requirements={path}", checks=example)
+    assert got["test_company_is_named"]["verdict"] == "PASS", got
