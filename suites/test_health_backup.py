@@ -117,11 +117,14 @@ def test_probe_needs_no_token(probe):
 # -- backup -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.req("BAK-001", "BAK-002", "BAK-003", "BAK-004", "BAK-005")
+@pytest.mark.req("BAK-002", "BAK-001", "BAK-003", "BAK-004", "BAK-005")
 @pytest.mark.profile("destructive")
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_backup_download(rs_api, method):
-    """An account with backup access downloads the backup file, streamed to a spool and read through."""
+    """An account with backup access downloads the backup file, streamed to a spool and read through.
+    Primary BAK-002 (gets the backup file: a download that breaks off is its defect); the checks charge the
+    URL or method not served to BAK-001, a damaged file to BAK-003 (the check goes on), an unknown format
+    to BAK-004, no attachment to BAK-005."""
     response = rs_api.backup(method=method)
     with rs_api.spool(response) as spool:
         backup_download(response.status_code, spool)

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import lzma
+import re
 import tarfile
 import zipfile
 
@@ -23,42 +24,47 @@ from harness.checks.backup import (
     probe_status,
     sniff,
 )
-from harness.verdicts import WARNINGS, CheckFailed
+from harness.verdicts import CheckFailed, checking
 
 GUID = "3d8e0fd4a8d74c0f9a2b6d1e5c7f9a0b"
 HIDDEN = {"appliance GUID": GUID, "software version": "21.3.1 (build 4242)", "company name": "Example Corp"}
 
 
 @pytest.fixture(autouse=True)
-def _no_warnings():
-    WARNINGS.clear()
-    yield
-    WARNINGS.clear()
+def ctx():
+    """The check context each test runs in: what the checks charged without stopping."""
+    with checking() as context:
+        yield context
 
 
 # -- the plain health probe ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("status, healthy", [(200, True), (200, None), (500, None), (500, False)])
-def test_probe_status_passes(status, healthy):
+def test_probe_status_passes(ctx, status, healthy):
     probe_status(status, healthy)
+    assert not ctx.charges
 
 
 @pytest.mark.parametrize(
-    "status, healthy, reason",
+    "status, healthy, reason, req",
     [
-        (500, True, "HTTP 500 while"),
-        (200, False, "HTTP 200 while"),
-        (503, None, "HTTP 503"),
-        (401, True, "HTTP 401"),
-        (302, True, "HTTP 302"),
+        (500, True, "HTTP 500 while", "HLT-001"),
+        (200, False, "HTTP 200 while", "HLT-002"),
+        (503, None, "HTTP 503", "HLT-001"),
+        (401, True, "HTTP 401", "HLT-001"),
+        (302, True, "HTTP 302", "HLT-001"),
+        (503, False, "HTTP 503", "HLT-002"),
     ],
 )
-def test_probe_status_fails(status, healthy, reason):
-    with pytest.raises(CheckFailed, match=reason):
+def test_probe_status_fails(status, healthy, reason, req):
+    """Charged to the status due: 200 when healthy (HLT-001), 500 when not (HLT-002)."""
+    with pytest.raises(CheckFailed, match=reason) as e:
         probe_status(status, healthy)
+    assert e.value.req == req
 
 
+XML_HEALTH = b'<?xml version="1.0"?><health_check><success>1</success></health_check>'
 HTML_PAGE = b"<!DOCTYPE html><html><head><style>p{x:1}</style></head><body><p>OK &amp; well</p></body></html>"
 
 
@@ -70,29 +76,40 @@ HTML_PAGE = b"<!DOCTYPE html><html><head><style>p{x:1}</style></head><body><p>OK
         (200, HTML_PAGE, "OK & well"),
     ],
 )
-def test_probe_message_passes_a_simple_message(status, body, text):
+def test_probe_message_passes_a_simple_message(ctx, status, body, text):
     assert probe_message(status, body, HIDDEN) == text
-    assert not WARNINGS
+    assert not ctx.charges
 
 
 @pytest.mark.parametrize(
-    "body, reason",
+    "body, reason, charged",
     [
-        (b"", "without a human-readable message"),
-        (b"<html><body>  </body></html>", "without a human-readable message"),
-        (b"\xff\xfe\x00", "not UTF-8"),
-        (b"OK\x00\x01", "control characters"),
-        (b'{"status": "ok", "version": "21.3.1"}', "structured data"),
-        (b'<?xml version="1.0"?><health_check><success>1</success></health_check>', "structured data"),
-        (b"OK " + b"x" * 1200, "not a simple message"),
-        (f"OK, appliance {GUID}".encode(), "exposes the appliance GUID"),
-        (b"Healthy: BeyondTrust 21.3.1 (build 4242)", "exposes the software version"),
-        (b"<p>example corp is healthy</p>", "exposes the company name"),
+        (b"", "without a human-readable message", ["HLT-003"]),
+        (b"<html><body>  </body></html>", "without a human-readable message", ["HLT-003"]),
+        (b"\xffOK", "not UTF-8", ["HLT-003"]),
+        (b"\xff\xfe\x00", "not UTF-8", ["HLT-003", "HLT-003"]),  # and a control character
+        (b"OK\x00\x01", "control characters", ["HLT-003"]),
+        (b'{"status": "ok", "version": "21.3.1"}', "structured data", ["HLT-004"]),
+        (XML_HEALTH, "structured data", ["HLT-004"]),
+        (b"OK " + b"x" * 1200, "not a simple message", ["HLT-003"]),
+        (f"OK, appliance {GUID}".encode(), "exposes the appliance GUID", ["HLT-004"]),
+        (b"Healthy: BeyondTrust 21.3.1 (build 4242)", "exposes the software version", ["HLT-004"]),
+        (b"<p>example corp is healthy</p>", "exposes the company name", ["HLT-004"]),
     ],
 )
-def test_probe_message_fails(body, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        probe_message(200, body, HIDDEN)
+def test_probe_message_fails(ctx, body, reason, charged):
+    """Each defect FAILs its requirement (defect()): HLT-003 the message, HLT-004 other data; the check
+    goes on to judge the other."""
+    probe_message(200, body, HIDDEN)
+    assert ctx.charged() == charged and ctx.charged("FAIL") == charged
+    assert reason in ctx.failures[0], ctx.failures
+
+
+def test_probe_message_judges_both_requirements(ctx):
+    """A long message that also exposes the GUID: one FAIL of each requirement."""
+    probe_message(200, f"OK {GUID} ".encode() + b"z" * 1200, HIDDEN)
+    assert ctx.charged() == ["HLT-003", "HLT-004"]
+    assert "not a simple message" in ctx.failures[0] and "appliance GUID" in ctx.failures[1]
 
 
 @pytest.mark.parametrize(
@@ -103,9 +120,10 @@ def test_probe_message_fails(body, reason):
         (200, b"OK " + b"y" * 300, "characters long"),
     ],
 )
-def test_probe_message_warns(status, body, warning):
+def test_probe_message_warns(ctx, status, body, warning):
     probe_message(status, body, HIDDEN)
-    assert len(WARNINGS) == 1 and warning in WARNINGS[0], WARNINGS
+    assert len(ctx.warnings) == 1 and warning in ctx.warnings[0], ctx.warnings
+    assert ctx.charged() == ["HLT-003"]
 
 
 def test_message_text_ignores_short_hidden_values():
@@ -155,13 +173,13 @@ TGZ = tar_bytes(BACKUP, "gz")
     ],
     ids=["tgz", "tar", "tbz2", "txz", "zip", "gzip", "gzip-concatenated", "bzip2", "xz"],
 )
-def test_backup_archive_reads_a_good_file_through(data, kind):
+def test_backup_archive_reads_a_good_file_through(ctx, data, kind):
     summary = backup_archive(io.BytesIO(data))
-    assert summary.kind == kind and summary.complete and summary.member_bytes > 0
+    assert summary.kind == kind and summary.complete and summary.intact and summary.member_bytes > 0
     assert summary.size == len(data)
     if kind.startswith(("tar", "zip")):
         assert summary.members == 2 and summary.names == list(BACKUP)
-    assert not WARNINGS
+    assert not ctx.charges
 
 
 def _flip(data: bytes, at: int) -> bytes:
@@ -201,15 +219,19 @@ def _flip(data: bytes, at: int) -> bytes:
         "zip-empty",
     ],
 )
-def test_backup_archive_fails_a_damaged_file(data, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        backup_archive(io.BytesIO(data))
+def test_backup_archive_fails_a_damaged_file(ctx, data, reason):
+    """A FAIL of BAK-003 that lets the check go on (to the attachment, BAK-005)."""
+    summary = backup_archive(io.BytesIO(data))
+    assert not summary.intact
+    assert ctx.charged() == ["BAK-003"] and len(ctx.failures) == 1
+    assert re.search(reason, ctx.failures[0]), ctx.failures
 
 
-def test_backup_archive_warns_on_an_unknown_format():
+def test_backup_archive_warns_on_an_unknown_format(ctx):
     summary = backup_archive(io.BytesIO(b"NSB\x01" + SNAPSHOT))
     assert summary.kind == "unknown"
-    assert len(WARNINGS) == 1 and "only its size" in WARNINGS[0]
+    assert len(ctx.warnings) == 1 and "only its size" in ctx.warnings[0]
+    assert ctx.charged() == ["BAK-004"]
 
 
 @pytest.mark.parametrize(
@@ -217,31 +239,39 @@ def test_backup_archive_warns_on_an_unknown_format():
     [gzip.compress(bytes(1 << 20)), TGZ, zip_bytes({"big": bytes(1 << 20)})],
     ids=["gzip", "tgz", "zip"],
 )
-def test_backup_archive_stops_at_its_bound_with_a_warning(data):
+def test_backup_archive_stops_at_its_bound_with_a_warning(ctx, data):
     summary = backup_archive(io.BytesIO(data), limit=4096)
     assert not summary.complete
-    assert len(WARNINGS) == 1 and "not read to its end" in WARNINGS[0]
+    assert len(ctx.warnings) == 1 and "not read to its end" in ctx.warnings[0]
+    assert ctx.charged() == ["BAK-003"] and not ctx.failures
 
 
-def test_backup_download_passes_a_file():
+NOT_FOUND_PAGE = b"  <!DOCTYPE html><html><body>Document Not Found</body></html>"
+
+
+def test_backup_download_passes_a_file(ctx):
     assert backup_download(200, io.BytesIO(TGZ)) == "gzip"
     assert backup_download(200, io.BytesIO(b"NSB\x01 vendor format")) == "unknown"
+    assert not ctx.charges
 
 
 @pytest.mark.parametrize(
-    "status, data, reason",
+    "status, data, reason, req",
     [
-        (403, b'{"error": "access_denied"}', "HTTP 403"),
-        (500, b"", "HTTP 500"),
-        (200, b"", "empty body"),
-        (200, b'{"error": "access_denied", "message": "denied"}', "a JSON document"),
-        (200, b"  <!DOCTYPE html><html><body>Document Not Found</body></html>", "HTML/XML error page"),
-        (200, b'<?xml version="1.0"?><error>No permission</error>', "HTML/XML error page"),
+        (403, b'{"error": "access_denied"}', "HTTP 403", "BAK-002"),
+        (500, b"", "HTTP 500", "BAK-002"),
+        (405, b"Method Not Allowed", "HTTP 405: /api/backup is not served", "BAK-001"),
+        (404, b"<html>Not Found</html>", "HTTP 404: /api/backup is not served", "BAK-001"),
+        (200, b"", "empty body", "BAK-002"),
+        (200, b'{"error": "access_denied", "message": "denied"}', "a JSON document", "BAK-002"),
+        (200, NOT_FOUND_PAGE, "HTML/XML error page", "BAK-002"),
+        (200, b'<?xml version="1.0"?><error>No permission</error>', "HTML/XML error page", "BAK-002"),
     ],
 )
-def test_backup_download_fails(status, data, reason):
-    with pytest.raises(CheckFailed, match=reason):
+def test_backup_download_fails(status, data, reason, req):
+    with pytest.raises(CheckFailed, match=reason) as e:
         backup_download(status, io.BytesIO(data))
+    assert e.value.req == req
 
 
 def test_not_an_error_document_lets_binary_through():
@@ -254,14 +284,15 @@ def test_sniff():
     assert sniff(b"") == "unknown" and sniff(b"plain text") == "unknown"
 
 
-def test_attachment():
+def test_attachment(ctx):
     attachment({"content-disposition": 'attachment; filename="example-backup-20240101.nsb"'})
-    assert not WARNINGS
+    assert not ctx.charges
     attachment({})
     attachment({"content-disposition": "inline"})
     attachment({"content-disposition": "attachment"})
-    assert len(WARNINGS) == 3
-    assert "no Content-Disposition" in WARNINGS[0] and "'inline'" in WARNINGS[1]
+    assert len(ctx.warnings) == 3
+    assert "no Content-Disposition" in ctx.warnings[0] and "'inline'" in ctx.warnings[1]
+    assert ctx.charged() == ["BAK-005"] * 3
 
 
 DENIED = (
@@ -270,9 +301,9 @@ DENIED = (
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_backup_refused_passes_access_denied(status):
+def test_backup_refused_passes_access_denied(ctx, status):
     backup_refused(status, DENIED)
-    assert not WARNINGS
+    assert not ctx.charges
 
 
 @pytest.mark.parametrize(
@@ -287,8 +318,9 @@ def test_backup_refused_passes_access_denied(status):
     ],
 )
 def test_backup_refused_fails(status, body, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
         backup_refused(status, body)
+    assert e.value.req == "BAK-006"
 
 
 @pytest.mark.parametrize(
@@ -299,6 +331,7 @@ def test_backup_refused_fails(status, body, reason):
         (404, DENIED, "HTTP 404 refusal"),
     ],
 )
-def test_backup_refused_warns(status, body, warning):
+def test_backup_refused_warns(ctx, status, body, warning):
     backup_refused(status, body)
-    assert len(WARNINGS) == 1 and warning in WARNINGS[0], WARNINGS
+    assert len(ctx.warnings) == 1 and warning in ctx.warnings[0], ctx.warnings
+    assert ctx.charged() == ["BAK-006"]
