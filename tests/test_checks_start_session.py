@@ -22,7 +22,7 @@ from harness.checks.start_session import (
     windows_executable,
 )
 from harness.checks.xml import parse
-from harness.verdicts import WARNINGS, CheckFailed
+from harness.verdicts import CheckFailed, checking
 
 EXE = b"MZ\x90\x00synthetic"
 ATTACH = {
@@ -34,10 +34,9 @@ LSID = "3898d190f9ebdacc0cb1e29c658cda14"
 
 
 @pytest.fixture(autouse=True)
-def _no_warnings():
-    WARNINGS.clear()
-    yield
-    WARNINGS.clear()
+def ctx():
+    with checking() as context:
+        yield context
 
 
 def root(body: str, reporting: bool = False):
@@ -47,28 +46,33 @@ def root(body: str, reporting: bool = False):
 # -- answers -------------------------------------------------------------------------------------------------
 
 
-def test_client_download_passes():
+def test_client_download_passes(ctx):
     assert client_download(crafted.Response(200, EXE, ATTACH)) == "bomgar-scc.exe"
     windows_executable(crafted.Response(200, EXE, ATTACH))
+    assert ctx.charges == []
 
 
 @pytest.mark.parametrize(
-    "response, reason",
+    "response, reason, req",
     [
-        (crafted.Response(404, b"<p>not valid</p>", HTML), "HTTP 404"),
-        (crafted.Response(200, b"<html>Your download</html>", HTML), "no customer client download"),
-        (crafted.Response(200, b"", ATTACH), "empty"),
-        (crafted.Response(200, b"<html/>", {**ATTACH, "content-type": "text/html"}), "HTML page"),
+        # a refusal is the caller's: the start method or the value it tries, which it names first
+        (crafted.Response(404, b"<p>not valid</p>", HTML), "HTTP 404", None),
+        (crafted.Response(200, b"<html>Your download</html>", HTML), "no customer client download", "SS-004"),
+        (crafted.Response(200, b"", ATTACH), "empty", "SS-004"),
+        (crafted.Response(200, b"<html/>", {**ATTACH, "content-type": "text/html"}), "HTML page", "SS-004"),
     ],
 )
-def test_client_download_fails(response, reason):
-    with pytest.raises(CheckFailed, match=reason):
+def test_client_download_fails(response, reason, req):
+    with pytest.raises(CheckFailed, match=reason) as e:
         client_download(response)
+    assert e.value.req == req
 
 
-def test_windows_executable_fails_on_anything_else():
-    with pytest.raises(CheckFailed, match="MZ"):
-        windows_executable(crafted.Response(200, b"\x7fELF", ATTACH))
+def test_windows_executable_fails_on_anything_else(ctx):
+    """A defect of SS-PLAT-002 (a SHOULD, so a WARN in a run) that lets the check go on."""
+    windows_executable(crafted.Response(200, b"\x7fELF", ATTACH))
+    assert ctx.charged() == ["SS-PLAT-002"]
+    assert "MZ" in ctx.failures[0]
 
 
 def test_chat_page_passes():
@@ -85,8 +89,9 @@ def test_chat_page_passes():
     ],
 )
 def test_chat_page_fails(response, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
         chat_page(response)
+    assert e.value.req is None  # SS-C2C-001, its only caller's primary requirement
 
 
 @pytest.mark.parametrize(
@@ -98,9 +103,10 @@ def test_chat_page_fails(response, reason):
         (crafted.Response(302, b"", {"location": "/"}), True),
     ],
 )
-def test_start_refused_passes(response, warns):
+def test_start_refused_passes(ctx, response, warns):
     start_refused(response)
-    assert bool(WARNINGS) == warns
+    assert ctx.failures == []
+    assert ctx.charged("WARN") == (["SS-007"] if warns else [])
 
 
 @pytest.mark.parametrize(
@@ -111,8 +117,11 @@ def test_start_refused_passes(response, warns):
     ],
 )
 def test_start_refused_fails(response, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    """A download or a server error where a refusal was expected: the rule that refuses the request, which
+    each caller names first (its primary requirement)."""
+    with pytest.raises(CheckFailed, match=reason) as e:
         start_refused(response)
+    assert e.value.req is None
 
 
 @pytest.mark.parametrize(
@@ -136,8 +145,9 @@ def test_accepted_passes(response):
     ],
 )
 def test_accepted_fails(response, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
         accepted(response)
+    assert e.value.req is None  # SS-KEY-005, its only caller's primary requirement
 
 
 JS = (
@@ -146,27 +156,36 @@ JS = (
 )
 
 
-def test_start_session_js_passes():
+def test_start_session_js_passes(ctx):
     start_session_js(crafted.Response(200, JS, {"content-type": "application/javascript"}))
-    assert WARNINGS == []
+    assert ctx.charges == []
     start_session_js(crafted.Response(200, JS, {"content-type": "text/plain"}))
-    assert WARNINGS and "JavaScript media type" in WARNINGS[0]
+    assert ctx.warnings and "JavaScript media type" in ctx.warnings[0]
+    assert ctx.charged() == ["SS-JS-003"]
+
+
+def test_start_session_js_fails_when_not_served():
+    with pytest.raises(CheckFailed, match="HTTP 404") as e:
+        start_session_js(crafted.Response(404, b"", {}))
+    assert e.value.req == "SS-JS-001"
 
 
 @pytest.mark.parametrize(
-    "response, reason",
+    "response, reason, charged",
     [
-        (crafted.Response(404, b"", {}), "HTTP 404"),
         (
             crafted.Response(200, JS.replace(b"BROWSER", b"SHARE"), {"content-type": "text/javascript"}),
             "BROWSER",
+            ["SS-JS-002"],
         ),
-        (crafted.Response(200, b"<html>login</html>", HTML), "setSite"),
+        # the names missing, and served as HTML: each requirement charged once, the media type still judged
+        (crafted.Response(200, b"<html>login</html>", HTML), "setSite", ["SS-JS-002", "SS-JS-003"]),
     ],
 )
-def test_start_session_js_fails(response, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        start_session_js(response)
+def test_start_session_js_charges_the_names_missing(ctx, response, reason, charged):
+    start_session_js(response)
+    assert ctx.charged() == charged
+    assert reason in ctx.failures[0]
 
 
 # -- the target's directory ----------------------------------------------------------------------------------
@@ -185,10 +204,12 @@ def test_logged_in_reps():
     )
     assert reps == [Rep("1", "Admin", True), Rep("3", "Admin", False)]
     assert logged_in_reps(root("<logged_in_reps/>")) == []
-    with pytest.raises(CheckFailed, match="not a numeric ID"):
+    with pytest.raises(CheckFailed, match="not a numeric ID") as e:
         logged_in_reps(root(f"<logged_in_reps>{REP.format(id='x', showing=1)}</logged_in_reps>"))
-    with pytest.raises(CheckFailed, match="no <public_display_name>"):
+    assert e.value.req == "CMD-GLR-002"
+    with pytest.raises(CheckFailed, match="no <public_display_name>") as e:
         logged_in_reps(root('<logged_in_reps><rep id="2"><type>Normal</type></rep></logged_in_reps>'))
+    assert e.value.req == "CMD-GLR-001"
 
 
 def test_support_issues():
@@ -199,13 +220,14 @@ def test_support_issues():
         "<issues/></support_team></support_teams>"
     )
     assert support_issues(teams) == [("1", "1"), ("6", "1")]
-    with pytest.raises(CheckFailed, match="numeric id"):
+    with pytest.raises(CheckFailed, match="numeric id") as e:
         support_issues(
             root(
                 '<support_teams><support_team id="1"><issues><issue><title>t</title></issue>'
                 "</issues></support_team></support_teams>"
             )
         )
+    assert e.value.req == "CMD-GST-006"
 
 
 KEY = (
@@ -218,10 +240,12 @@ def test_session_key():
     key = session_key(root(KEY.format(ttl=120, short="9781064", url="https://s.example.com/?ak=95e6")))
     assert (key.short_key, key.key_url, key.ttl) == ("9781064", "https://s.example.com/?ak=95e6", 120)
     assert session_key(root(KEY.format(ttl="", short="9781064", url="http://h/x"))).ttl is None
-    with pytest.raises(CheckFailed, match="seven-character"):
+    with pytest.raises(CheckFailed, match="seven-character") as e:
         session_key(root(KEY.format(ttl=1, short="97810", url="https://h/")))
-    with pytest.raises(CheckFailed, match="absolute http"):
+    assert e.value.req == "CMD-GSK-022"
+    with pytest.raises(CheckFailed, match="absolute http") as e:
         session_key(root(KEY.format(ttl=1, short="9781064", url="/?ak=1")))
+    assert e.value.req == "SS-KEY-005"
 
 
 def test_key_url_path():
@@ -240,10 +264,12 @@ CUSTOMERS = (
 def test_customer_lsid():
     assert customer_lsid(root(CUSTOMERS.format(name="rsh-1", lsid=LSID)), "rsh-1") == LSID
     assert customer_lsid(root(CUSTOMERS.format(name="rsh-1", lsid=LSID)), "rsh-2") is None
-    with pytest.raises(CheckFailed, match="2 support customers"):
+    with pytest.raises(CheckFailed, match="2 support customers") as e:
         customer_lsid(root(CUSTOMERS.format(name="Jane", lsid=LSID)), "Jane")
-    with pytest.raises(CheckFailed, match="no <lsid>"):
+    assert e.value.req is None  # the start under test made two sessions: its caller's primary requirement
+    with pytest.raises(CheckFailed, match="no <lsid>") as e:
         customer_lsid(root(CUSTOMERS.format(name="rsh-1", lsid="")), "rsh-1")
+    assert e.value.req == "CMD-GCC-001"
 
 
 SESSION = (
@@ -262,28 +288,42 @@ SENT = {
 }
 
 
-def test_session_carries_and_session_in_team():
+def test_session_carries_and_session_in_team(ctx):
     session = session_carries(root(SESSION.format(lsid=LSID, ext="T-1"), reporting=True), LSID, SENT)
     session_in_team(session, "1")
-    with pytest.raises(CheckFailed, match="not including team 2"):
+    assert ctx.charges == []
+    with pytest.raises(CheckFailed, match="not including team 2") as e:
         session_in_team(session, "2")
+    assert e.value.req == "SS-ISS-006"
+
+
+def test_session_carries_fails_without_the_session():
+    with pytest.raises(CheckFailed, match="0 sessions") as e:
+        session_carries(root(SESSION.format(lsid="other", ext="T-1"), reporting=True), LSID, SENT)
+    assert e.value.req == "SS-008"
 
 
 @pytest.mark.parametrize(
-    "body, sent, reason",
+    "body, sent, reason, charged",
     [
-        (SESSION.format(lsid="other", ext="T-1"), SENT, "0 sessions"),
-        (SESSION.format(lsid=LSID, ext="T-2"), SENT, "<external_key> is 'T-2'"),
-        (SESSION.format(lsid=LSID, ext="T-1").replace("Acmé", "Acme"), SENT, "customer company"),
+        (SESSION.format(lsid=LSID, ext="T-2"), SENT, "<external_key> is 'T-2'", ["SS-EXT-001"]),
+        (
+            SESSION.format(lsid=LSID, ext="T-1").replace("Acmé", "Acme"),
+            SENT,
+            "customer company",
+            ["SS-008"],
+        ),
         (
             SESSION.format(lsid=LSID, ext="T-1").replace("<details>help</details>", ""),
             SENT,
             "details is absent",
+            ["SS-008"],
         ),
         (
             SESSION.format(lsid=LSID, ext="T-1").replace("<external_key>T-1</external_key>", ""),
             SENT,
             "<external_key> is absent",
+            ["SS-EXT-001"],
         ),
         (
             SESSION.format(lsid=LSID, ext="T-1")
@@ -291,9 +331,27 @@ def test_session_carries_and_session_in_team():
             .replace("</customer_list>", "</x>"),
             {"customer.name": "rsh-1"},
             "customer name is absent",
+            ["SS-008"],
+        ),
+        # both wrong: each its own requirement, in one pass
+        (
+            SESSION.format(lsid=LSID, ext="T-2").replace("Acmé", "Acme"),
+            SENT,
+            "customer company",
+            ["SS-008", "SS-EXT-001"],
         ),
     ],
 )
-def test_session_carries_fails(body, sent, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        session_carries(root(body, reporting=True), LSID, sent)
+def test_session_carries_charges_what_the_session_lacks(ctx, body, sent, reason, charged):
+    session = session_carries(root(body, reporting=True), LSID, sent)
+    assert session.get("lsid") == LSID
+    assert ctx.charged() == charged
+    assert any(reason in f for f in ctx.failures)
+
+
+def test_session_carries_charges_the_external_key_where_the_caller_says(ctx):
+    """SS-KEY-006: the value start_session sent must override the key's; there a wrong external key is
+    that requirement's defect."""
+    body = SESSION.format(lsid=LSID, ext="from-generate_session_key")
+    session_carries(root(body, reporting=True), LSID, SENT, external_key_req="SS-KEY-006")
+    assert ctx.charged() == ["SS-KEY-006"]

@@ -4,6 +4,12 @@ project's linter, harness.brcs), and it carries the command and parameters the r
 
 The guide documents no error answer for this API, so a refusal is judged by what it must not be: a script,
 or a server error. Its status (a 4xx) is a SHOULD, reported with `warn`.
+
+Each condition charges the requirement it breaks: the download SCR-003, each lint issue its own BRCS rule
+(the rule's level makes it a FAIL or a WARN), a script no command can be read from SCR-004, the automatic
+login SCR-LOGIN-001, delete_script_file SCR-006 (its place SCR-007), the requested command and its
+parameters SCR-005. A refusal's conditions (no script, no server error) are the caller's primary
+requirement (each refusal check names first the rule that refuses it), its status SCR-021.
 """
 
 from __future__ import annotations
@@ -14,11 +20,21 @@ from urllib.parse import unquote
 
 from harness import brcs
 from harness.catalogue import brcs as cat
-from harness.verdicts import CheckFailed, warn
+from harness.verdicts import CheckFailed, defect, warn
 
 AUTO_ADDED = ("login", "delete_script_file")  # "Two actions are automatically added to the BRCS file"
 _FILENAME = re.compile(r"""filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))""", re.IGNORECASE)
 _FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;\s]+)", re.IGNORECASE)
+
+DOWNLOAD_REQ = "SCR-003"
+FILE_REQ = "SCR-004"
+CARRIES_REQ = "SCR-005"
+AUTO_REQ = "SCR-006"
+ORDER_REQ = "SCR-007"
+LOGIN_REQ = "SCR-LOGIN-001"
+STATUS_REQ = "SCR-021"
+ONE_REQ = "SCR-014"
+LEFT_OUT_REQ = "SCR-022"
 
 
 def shown(data: bytes | str, limit: int = 120) -> str:
@@ -57,67 +73,90 @@ def script_download(response) -> tuple[bytes, str]:
     """SCR-003: HTTP 200, Content-Disposition: attachment with a file name, a body. (body, file name)"""
     if response.status_code != 200:
         raise CheckFailed(
-            f"HTTP {response.status_code}, not 200 with the script file: {shown(response.content)}"
+            f"HTTP {response.status_code}, not 200 with the script file: {shown(response.content)}",
+            DOWNLOAD_REQ,
         )
     disposition = response.headers.get("content-disposition")
     name = attachment_filename(response.headers)
     if name is None:
         raise CheckFailed(
-            f"not a download: Content-Disposition is {disposition!r}, expected attachment with a filename"
+            f"not a download: Content-Disposition is {disposition!r}, expected attachment with a filename",
+            DOWNLOAD_REQ,
         )
     if not response.content:
-        raise CheckFailed(f"the download {name!r} is empty")
+        raise CheckFailed(f"the download {name!r} is empty", DOWNLOAD_REQ)
     return response.content, name
 
 
 def script_clean(data: bytes, api_version: str, filename: str | None = None) -> brcs.Script:
-    """SCR-004 and the BRCS rules: lint the file (MUST rules FAIL, SHOULD rules WARN), then parse it."""
+    """SCR-004 and the BRCS rules: lint the file, each issue a defect of its own rule (a FAIL of a MUST
+    rule, a WARN of a SHOULD one), then read its commands, leniently where the grammar is broken, so that
+    what the script carries is still judged. FAIL (SCR-004) only when no command can be read at all."""
     try:
         cat.version_tuple(api_version)
     except ValueError:
         api_version = cat.DEFAULT_API_VERSION
     issues = brcs.lint(data, api_version=api_version, filename=filename)
-    must = [i for i in issues if brcs.RULE_BY_ID[i.rule].level == "MUST"]
-    if must:
-        listed = "; ".join(str(i) for i in must[:5])
-        more = f" (+{len(must) - 5} more)" if len(must) > 5 else ""
-        raise CheckFailed(f"the script breaks the BRCS rules: {listed}{more}")
     for issue in issues:
-        warn(f"BRCS: {issue}")
+        defect(f"BRCS: {issue}", req=issue.rule)
     try:
         return brcs.parse(data)
-    except brcs.BrcsSyntaxError as exc:  # lint reports every syntax rule, so this is belt and braces
-        raise CheckFailed(f"the script does not parse: {exc}") from None
+    except brcs.BrcsSyntaxError as exc:
+        if not any(i.rule == exc.rule for i in issues):  # lint reports every syntax rule: belt and braces
+            defect(f"BRCS: {exc}", req=exc.rule)
+    script = _read_leniently(data)
+    if not script.commands:
+        raise CheckFailed(f"no command can be read from the file: {shown(data)}", FILE_REQ)
+    return script
+
+
+def _read_leniently(data: bytes) -> brcs.Script:
+    """The commands of a file that breaks the grammar, as lint reads them (a bad header skipped, a blank
+    line or a malformed pair left out). The linter's own reader; harness.brcs has no public lenient parse."""
+    commands: list[brcs.Command] = []
+    try:
+        version, newline = brcs._analyse(data, brcs._Issues(strict=False), lambda _, c: commands.append(c))
+    except brcs._Full:  # over MAX_ISSUES grammar issues: what was read so far
+        version, newline = None, "\n"
+    return brcs.Script(version or "", tuple(commands), newline)
 
 
 def script_carries(script: brcs.Script, action: str, sent: Iterable[tuple[str, str]]) -> brcs.Command:
-    """SCR-005/006/LOGIN-001, SCR-007 (WARN): login first, the requested command once with every parameter
-    sent (decoded values equal), delete_script_file without parameters, and nothing else. The command."""
+    """SCR-LOGIN-001: login first; SCR-006: delete_script_file, without parameters; SCR-005: the requested
+    command once with every parameter sent (decoded values equal), and nothing else; SCR-007 (a SHOULD):
+    delete_script_file after the command. Each a defect of its own requirement, so that the others are
+    still judged; FAIL (stop) only when no command carries what was sent. The command."""
     sent = list(sent)
     actions = [c.action for c in script.commands]
     if not actions or actions[0] != "login":
-        raise CheckFailed(f"the first command is {actions[0] if actions else None!r}, not login: {actions}")
+        defect(f"the first command is {actions[0] if actions else None!r}, not login: {actions}", LOGIN_REQ)
     deletes = [i for i, c in enumerate(script.commands) if c.action == "delete_script_file"]
     if not deletes:
-        raise CheckFailed(f"no delete_script_file command (automatically added): {actions}")
-    if any(script.commands[i].params for i in deletes):
-        raise CheckFailed("delete_script_file has parameters; the guide says it has none")
+        defect(f"no delete_script_file command (automatically added): {actions}", AUTO_REQ)
+    elif any(script.commands[i].params for i in deletes):
+        defect("delete_script_file has parameters; the guide says it has none", AUTO_REQ)
     extra = [a for a in actions if a not in (action, *AUTO_ADDED)]
     if extra:
-        raise CheckFailed(f"commands nobody asked for: {extra} (asked: {action})")
+        defect(f"commands nobody asked for: {extra} (asked: {action})", CARRIES_REQ)
     candidates = [(i, c) for i, c in enumerate(script.commands) if c.action == action]
+    if not candidates:
+        raise CheckFailed(f"0 {action} commands, expected one: {actions}", CARRIES_REQ)
     if action != "login" and len(candidates) != 1:
-        raise CheckFailed(f"{len(candidates)} {action} commands, expected one: {actions}")
+        defect(f"{len(candidates)} {action} commands, expected one: {actions}", CARRIES_REQ)
     carrying = [(i, c) for i, c in candidates if all(pair in c.params for pair in sent)]
     if not carrying:
-        have = candidates[-1][1].params if candidates else ()
+        have = candidates[-1][1].params
         missing = [pair for pair in sent if pair not in have]
         raise CheckFailed(
-            f"the {action} command lacks parameters sent: {_pairs(missing)}; it has {_pairs(have)}"
+            f"the {action} command lacks parameters sent: {_pairs(missing)}; it has {_pairs(have)}",
+            CARRIES_REQ,
         )
     at, command = carrying[0]
-    if max(deletes) < at:
-        warn(f"delete_script_file comes before {action}: the script would delete itself before running it")
+    if deletes and max(deletes) < at:
+        warn(
+            f"delete_script_file comes before {action}: the script would delete itself before running it",
+            ORDER_REQ,
+        )
     return command
 
 
@@ -128,7 +167,8 @@ def _pairs(pairs, limit: int = 4) -> str:
 
 
 def script_refused(response) -> None:
-    """SCR-010..014/020/031 (SCR-021 as WARN): no script handed out, no server error; a 4xx is expected."""
+    """SCR-010..014/020/031: no script handed out, no server error (the caller's primary requirement: the
+    rule that refuses the request); SCR-021 (a SHOULD, a WARN): a 4xx status."""
     if response.status_code >= 500:
         raise CheckFailed(f"HTTP {response.status_code}: a server error where a refusal was expected")
     if response.status_code == 200 and looks_like_script(response):
@@ -138,7 +178,7 @@ def script_refused(response) -> None:
             "where a refusal was expected"
         )
     if not 400 <= response.status_code < 500:
-        warn(f"refused with HTTP {response.status_code}; a 4xx status was expected")
+        warn(f"refused with HTTP {response.status_code}; a 4xx status was expected", STATUS_REQ)
 
 
 def only_one_command(script: brcs.Script, actions: Iterable[str]) -> None:
@@ -149,14 +189,16 @@ def only_one_command(script: brcs.Script, actions: Iterable[str]) -> None:
     if "login" in present and not any(c.action == "login" and c.params for c in script.commands):
         present.discard("login")
     if len(present) > 1:
-        raise CheckFailed(f"one request yielded a script with several commands: {sorted(present)}")
+        raise CheckFailed(f"one request yielded a script with several commands: {sorted(present)}", ONE_REQ)
 
 
 def parameter_left_out(script: brcs.Script, action: str, key: str) -> None:
     """SCR-022: a parameter the command does not document is not in the generated script."""
     for command in script.commands:
         if command.action == action and any(k == key for k, _ in command.params):
-            raise CheckFailed(f"the {action} command carries the undocumented parameter {key!r}")
+            raise CheckFailed(
+                f"the {action} command carries the undocumented parameter {key!r}", LEFT_OUT_REQ
+            )
 
 
 def execute_accepted(response) -> None:
