@@ -5,6 +5,10 @@ Most checks judge one live watch (the `live` fixture): one integration subscribe
 one subscribed to a table list with authenticate and subscribe sent back to back (as real clients do), both
 keeping a copy of the model for OBSERVE_S seconds while the appliance runs. The others each open their own
 connection: the subprotocol forms, refused accounts and tokens, phase order, and the 30-subscriber cap.
+
+Each defect is charged to the requirement it breaks (harness.checks.realtime names them). The watch and the
+cap run connections in threads; those threads call no check function (a verdict belongs to the check's own
+context, which a thread does not inherit): they only collect, and each check judges what they collected.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from harness.client.realtime import (
     authenticate_message,
     subscribe_message,
 )
-from harness.verdicts import fail, not_tested, warn
+from harness.verdicts import check, fail, not_tested, warn
 
 OBSERVE_S = 3.0  # the live watch; the embedded simulation steps every 2 s
 EXTRA_S = 3.0  # more, if no update came in OBSERVE_S
@@ -221,7 +225,9 @@ def test_raw_subprotocol_is_accepted(rs_target, rs_client):
         client.send(authenticate_message(token), subscribe_message(["queue"]))
         rt.phase_answer(client.receive(), "authenticate_response", success=True)
         rt.phase_answer(client.receive(), "subscribe_response", success=True)
-        assert client.subprotocol is not None, "the handshake answer has no Sec-WebSocket-Protocol"
+        check(
+            client.subprotocol is not None, "the handshake answer has no Sec-WebSocket-Protocol", "RT-PROTO-008"
+        )
 
 
 @pytest.mark.req("RT-PROTO-010")
@@ -266,7 +272,7 @@ def test_authenticate_and_subscribe_back_to_back(live):
     rt.phase_answer(live.answer("sub_listed"), "subscribe_response", success=True)
 
 
-@pytest.mark.req("RT-PROTO-001", "RT-PROTO-012")
+@pytest.mark.req("RT-PROTO-012", "RT-PROTO-001")
 @pytest.mark.parametrize("role", ["real_time_only", "full", "nothing", "reporting_only"])
 def test_account_permission(rs_target, rs_client, rs_expect, role):
     """An account with the real-time permission subscribes; one without it is refused with a reason and gets
@@ -326,7 +332,7 @@ def test_server_message_framing(live):
 def test_model_update_syntax(live):
     live.ready()
     for mirror in (live.mirror_all, live.mirror_listed):
-        rt.mirror_problems(mirror, ("shape",), "model messages")
+        rt.mirror_problems(mirror, ("shape",), "model messages", stop=False)
 
 
 @pytest.mark.req("RT-PROTO-016", "RT-PROTO-020")
@@ -334,13 +340,13 @@ def test_full_copy_then_updates_of_its_rows(live):
     """Inserts name new rows, updates and deletes name rows of the copy (the full copy was complete)."""
     live.ready()
     for mirror in (live.mirror_all, live.mirror_listed):
-        rt.mirror_problems(mirror, ("rows", "phase"), "applying the model messages to the copy")
+        rt.mirror_problems(mirror, ("rows", "phase"), "applying the model messages to the copy", stop=False)
 
 
 @pytest.mark.req("RT-PROTO-017")
 def test_table_list_subscription_gets_only_those_tables(live):
     live.ready("listed")
-    rt.mirror_problems(live.mirror_listed, ("tables",), f"subscribed to {list(LISTED_TABLES)}")
+    rt.mirror_problems(live.mirror_listed, ("tables",), f"subscribed to {list(LISTED_TABLES)}", stop=False)
     extra = sorted(t for t, rows in live.mirror_listed.rows.items() if rows and t not in LISTED_TABLES)
     assert not extra, f"rows of tables not subscribed: {extra}"
 
@@ -350,7 +356,7 @@ def test_row_ids(live):
     """Row ids are integers within the 64-bit unsigned range, never reused in the model's lifetime."""
     live.ready()
     for mirror in (live.mirror_all, live.mirror_listed):
-        rt.mirror_problems(mirror, ("ids",), "row ids")
+        rt.mirror_problems(mirror, ("ids",), "row ids", stop=False)
 
 
 @pytest.mark.req("RT-MODEL-001")
@@ -377,7 +383,7 @@ def test_tables_and_fields_are_the_guides(live):
 
 @pytest.mark.parametrize(
     "table",
-    [pytest.param(t, marks=pytest.mark.req(f"RT-MODEL-{11 + i:03d}")) for i, t in enumerate(rt.TABLES)],
+    [pytest.param(t, marks=pytest.mark.req(rt.TABLE_REQ[t])) for t in rt.TABLES],
 )
 def test_table_values(live, table):
     """Each field's value as documented (type, enumeration, 1/0 flags, creation time not in the future)."""
@@ -432,7 +438,8 @@ def test_thirty_subscribers_and_no_more(rs_target, rs_client):
             evidence(client)
             warn(
                 f"only {len(subscribed)} of {CAP} integrations could subscribe (other integrations connected to the "
-                "appliance count toward its thirty); the cap is judged on the first one refused"
+                "appliance count toward its thirty); the cap is judged on the first one refused",
+                "RT-CAP-001",
             )
             rt.refused_subscription(answers, closed=how)
             return

@@ -1,22 +1,36 @@
-"""The real-time checks PASS on good crafted messages, models and answers and FAIL (or WARN) on bad ones."""
+"""The real-time checks PASS on good crafted messages, models and answers and FAIL (or WARN) on bad ones, each
+defect charged to the requirement it breaks."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from lxml import etree
 
+from harness.catalogue.requirements import get
 from harness.checks import realtime as rt
 from harness.client.realtime import Mirror, ServerMessage
-from harness.verdicts import WARNINGS, CheckFailed
+from harness.verdicts import FAIL, WARN, CheckFailed, checking
 
 
 @pytest.fixture(autouse=True)
-def _no_warnings():
-    WARNINGS.clear()
-    yield
-    WARNINGS.clear()
+def ctx():
+    with checking() as context:
+        yield context
+
+
+def test_every_requirement_charged_is_in_the_catalogue():
+    named = [
+        rt.JSON_REQ, rt.BINARY_REQ, rt.PARTS_REQ, *rt.ANSWER_REQ.values(), rt.CAP_REQ, rt.CAP_TOLD_REQ,
+        *rt.MIRROR_REQ.values(), rt.INTEGRITY_REQ, rt.MODEL_TABLES_REQ, *rt.TABLE_REQ.values(),
+        rt.MUST_LATENCY_REQ, rt.SHOULD_LATENCY_REQ, rt.VC_REQ, rt.REPORT_REQ, rt.REPS_REQ, "RT-PROTO-015",
+    ]  # fmt: skip
+    for req_id in named:
+        assert get(req_id).id == req_id
+    assert rt.TABLE_REQ["customer_client"] == "RT-MODEL-011" and rt.TABLE_REQ["presenter"] == "RT-MODEL-021"
+    assert "customer_client" in get("RT-MODEL-011").text and "presenter" in get("RT-MODEL-021").text
 
 
 def msg(data, parts: int = 1, text_parts: int = 0) -> ServerMessage:
@@ -34,83 +48,133 @@ UPDATE = {"type": "model_update", "insert": {"queue": {"1": {"name": "General", 
 # -- framing and phase answers -----------------------------------------------------------------------------
 
 
-def test_framing_passes_binary_json_objects():
+def test_framing_passes_binary_json_objects(ctx):
     stats = rt.framing([msg(AUTH_OK), msg(SUB_OK, parts=3), msg(UPDATE)])
     assert (stats.messages, stats.multipart, stats.max_parts) == (3, 1, 3)
+    assert ctx.charges == []
 
 
 @pytest.mark.parametrize(
-    "message, reason",
+    "message, reason, req",
     [
-        (msg(AUTH_OK, text_parts=1), "text websocket message"),
-        (msg(b"{not json"), "not JSON"),
-        (msg(b"[1, 2]"), 'string "type"'),
-        (msg({"type": 7}), 'string "type"'),
+        (msg(AUTH_OK, text_parts=1), "text websocket message", "RT-PROTO-004"),
+        (msg(b"{not json"), "not JSON", "RT-PROTO-003"),
+        (msg(b"[1, 2]"), 'string "type"', "RT-PROTO-003"),
+        (msg({"type": 7}), 'string "type"', "RT-PROTO-003"),
+        (msg(b'{"type": "model_upd{"', parts=2), r"not JSON .* \(reassembled from 2 parts\)", "RT-PROTO-022"),
     ],
 )
-def test_framing_fails(message, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        rt.framing([msg(AUTH_OK), message])
+def test_framing_fails(ctx, message, reason, req):
+    rt.framing([msg(AUTH_OK), message])  # a defect(): the other framing requirements are still judged
+    assert ctx.charged() == [req] and ctx.charged(FAIL) == [req]
+    assert re.search("1 of 2 server messages break the framing: message 2 .*" + reason, ctx.failures[0])
 
 
-def test_phase_answer_passes():
+def test_framing_charges_each_requirement_it_breaks_once(ctx):
+    stats = rt.framing(
+        [msg(AUTH_OK, text_parts=1), msg(b"nope"), msg(b"{", parts=2, text_parts=2), msg([]), msg(UPDATE)]
+    )
+    assert stats.messages == 5
+    assert ctx.charged() == ["RT-PROTO-003", "RT-PROTO-004", "RT-PROTO-022"]
+    assert ctx.failures[0].startswith("2 of 5 server messages") and "message 4" in ctx.failures[0]
+    assert "message 1" in ctx.failures[1] and "message 3" in ctx.failures[1]
+
+
+def test_phase_answer_passes(ctx):
     assert rt.phase_answer(msg(AUTH_OK), "authenticate_response", True) == AUTH_OK
     assert rt.phase_answer(msg(SUB_NO), "subscribe_response", False)["reason"] == "30 already"
+    assert ctx.charges == []
 
 
+CALLER = "RT-PROTO-013"  # a caller's requirement: what it expected of the answer
+
+
+@pytest.mark.parametrize("caller", [None, CALLER])
 @pytest.mark.parametrize(
-    "message, kind, success, reason",
+    "message, kind, success, reason, req",
     [
-        (None, "authenticate_response", True, "no authenticate_response came back"),
-        (msg(b"oops"), "authenticate_response", True, "not JSON"),
-        (msg(SUB_OK), "authenticate_response", True, "got type 'subscribe_response'"),
-        (msg({**AUTH_OK, "success": "true"}), "authenticate_response", True, "not a JSON boolean"),
+        (None, "authenticate_response", True, "no authenticate_response came back", CALLER),
+        (msg(b"oops"), "authenticate_response", True, "not JSON", "RT-PROTO-003"),
+        (msg(b"[true]"), "subscribe_response", True, "not a JSON object", "RT-PROTO-003"),
+        (msg(SUB_OK), "authenticate_response", True, "got type 'subscribe_response'", CALLER),
         (
-            msg({"type": "authenticate_response", "success": False}),
+            msg({**AUTH_OK, "success": "true"}),
             "authenticate_response",
-            False,
-            "without a reason",
+            True,
+            "not a JSON boolean",
+            "RT-PROTO-011",
         ),
-        (msg({**AUTH_NO, "reason": " "}), "authenticate_response", False, "without a reason"),
+        (msg({**SUB_OK, "success": 1}), "subscribe_response", True, "not a JSON boolean", "RT-PROTO-014"),
         (
             msg(AUTH_NO),
             "authenticate_response",
             True,
             "success is false, expected true .reason: 'no permission'",
+            CALLER,
         ),
-        (msg(AUTH_OK), "authenticate_response", False, "success is true, expected false"),
+        (msg(AUTH_OK), "authenticate_response", False, "success is true, expected false", CALLER),
+        (msg(SUB_OK), "subscribe_response", False, "success is true, expected false", CALLER),
     ],
 )
-def test_phase_answer_fails(message, kind, success, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        rt.phase_answer(message, kind, success)
+def test_phase_answer_fails(ctx, caller, message, kind, success, reason, req):
+    with pytest.raises(CheckFailed, match=reason) as e:
+        rt.phase_answer(message, kind, success, req=caller)
+    assert e.value.req == (caller if req == CALLER else req)
+    assert ctx.charges == []
+
+
+@pytest.mark.parametrize(
+    "data, kind, req",
+    [
+        ({"type": "authenticate_response", "success": False}, "authenticate_response", "RT-PROTO-011"),
+        ({**AUTH_NO, "reason": " "}, "authenticate_response", "RT-PROTO-011"),
+        ({**SUB_NO, "reason": None}, "subscribe_response", "RT-PROTO-014"),
+    ],
+)
+def test_phase_answer_without_a_reason_is_a_defect_of_the_answers_form(ctx, data, kind, req):
+    assert rt.phase_answer(msg(data), kind, False, req=CALLER) == data  # refused as expected: it goes on
+    assert ctx.charged(FAIL) == [req] and "without a reason" in ctx.failures[0]
+
+
+def test_phase_answer_without_a_reason_where_success_was_expected(ctx):
+    with pytest.raises(CheckFailed, match="success is false, expected true") as e:
+        rt.phase_answer(msg({"type": "subscribe_response", "success": False}), "subscribe_response", True)
+    assert e.value.req is None  # the caller's (primary) requirement
+    assert ctx.charged(FAIL) == ["RT-PROTO-014"]
 
 
 def test_subscribe_timestamp():
     assert rt.subscribe_timestamp(SUB_OK) == 1700000000
     assert rt.subscribe_timestamp({"timestamp": 1700000000.0}) == 1700000000
     for bad in ("1700000000", None, True, 1.5):
-        with pytest.raises(CheckFailed, match="not a UNIX timestamp"):
+        with pytest.raises(CheckFailed, match="not a UNIX timestamp") as e:
             rt.subscribe_timestamp({"timestamp": bad})
+        assert e.value.req == "RT-PROTO-014"
 
 
 def test_timestamp_now():
     rt.timestamp_now(1700000100, 1700000000, 1700000001)
-    with pytest.raises(CheckFailed, match=r"\+3599 s from our clock"):
+    with pytest.raises(CheckFailed, match=r"\+3599 s from our clock") as e:
         rt.timestamp_now(1700003600, 1700000000, 1700000001)
+    assert e.value.req == "RT-PROTO-015"
 
 
-def test_no_model_data():
+def test_no_model_data(ctx):
     rt.no_model_data([msg({"type": "subscribe_response", "success": False, "reason": "x"})], "refused")
     rt.no_model_data([], "refused")
+    assert ctx.charges == []
     for bad in (UPDATE, {"type": "truncate_model"}, SUB_OK):
-        with pytest.raises(CheckFailed, match="refused, yet"):
+        with pytest.raises(CheckFailed, match="refused, yet") as e:
             rt.no_model_data([msg(bad)], "refused")
+        assert e.value.req is None
+        with pytest.raises(CheckFailed, match="refused, yet") as e:
+            rt.no_model_data([msg(bad)], "refused", req="RT-PROTO-012")
+        assert e.value.req == "RT-PROTO-012"
 
 
-def test_refused_subscription_as_documented():
+def test_refused_subscription_as_documented(ctx):
     how = rt.refused_subscription([msg(AUTH_OK), msg(SUB_NO)], closed="close code 1013")
-    assert "success false" in how and not WARNINGS
+    assert "success false" in how and ctx.charges == []
 
 
 @pytest.mark.parametrize(
@@ -121,36 +185,78 @@ def test_refused_subscription_as_documented():
         ([msg(AUTH_OK)], None, "close code 1013", "closed without a subscribe_response"),
     ],
 )
-def test_refused_subscription_otherwise_is_a_warning(messages, handshake, closed, warning):
+def test_refused_subscription_otherwise_is_a_warning(ctx, messages, handshake, closed, warning):
     rt.refused_subscription(messages, refused_at_handshake=handshake, closed=closed)
-    assert WARNINGS and warning in WARNINGS[0]
+    assert ctx.charged() == ["RT-CAP-002"] and ctx.charged(WARN) == ["RT-CAP-002"]
+    assert warning in ctx.warnings[0]
 
 
 @pytest.mark.parametrize(
-    "messages, closed, reason",
+    "messages, closed, reason, req",
     [
-        ([msg(AUTH_OK), msg(SUB_OK)], None, "subscription succeeded"),
-        ([msg(AUTH_OK), msg(UPDATE)], None, "sent a model_update"),
-        ([msg(AUTH_OK), msg({"type": "subscribe_response", "success": False})], "x", "without a reason"),
-        ([msg(AUTH_OK)], None, "no answer to its subscription and was not closed"),
+        ([msg(AUTH_OK), msg(SUB_OK)], None, "subscription succeeded", "RT-CAP-001"),
+        ([msg(AUTH_OK), msg(UPDATE)], None, "sent a model_update", "RT-CAP-001"),
+        ([msg(AUTH_OK), msg({"type": "truncate_model"})], "x", "sent a truncate_model", "RT-CAP-001"),
+        ([msg(AUTH_OK)], None, "no answer to its subscription and was not closed", "RT-PROTO-014"),
     ],
 )
-def test_refused_subscription_fails(messages, closed, reason):
-    with pytest.raises(CheckFailed, match=reason):
+def test_refused_subscription_fails(ctx, messages, closed, reason, req):
+    with pytest.raises(CheckFailed, match=reason) as e:
         rt.refused_subscription(messages, closed=closed)
+    assert e.value.req == req and ctx.charges == []
+
+
+def test_refused_subscription_without_a_reason_fails_the_answers_form(ctx):
+    refusal = msg({"type": "subscribe_response", "success": False})
+    assert "success false" in rt.refused_subscription([msg(AUTH_OK), refusal], closed="x")
+    assert ctx.charged() == ["RT-PROTO-014"] and "without a reason" in ctx.failures[0]
 
 
 # -- the copy of the model: problems and integrity --------------------------------------------------------
 
 
-def test_mirror_problems():
+def test_mirror_problems(ctx):
     mirror = Mirror()
     mirror.apply(UPDATE)
-    rt.mirror_problems(mirror, ("rows", "shape"), "model messages")
+    assert rt.mirror_problems(mirror, ("rows", "shape"), "model messages") == 0
     mirror.apply({"type": "model_update", "delete": {"queue": ["5"]}})
-    rt.mirror_problems(mirror, ("shape",), "model messages")
-    with pytest.raises(CheckFailed, match="model messages: model_update 2: delete of queue 5"):
+    assert rt.mirror_problems(mirror, ("shape",), "model messages") == 0
+    assert rt.mirror_problems(mirror, ("shape",), "model messages", stop=False) == 0
+    assert ctx.charges == []
+    with pytest.raises(CheckFailed, match="model messages: model_update 2: delete of queue 5") as e:
         rt.mirror_problems(mirror, ("rows",), "model messages")
+    assert e.value.req == "RT-PROTO-020" and ctx.charges == []
+
+
+def problem_mirror() -> Mirror:
+    """A copy of ["queue"] that met a problem of every kind, in order: shape, rows, ids, tables, phase."""
+    mirror = Mirror(["queue"])
+    for message in (
+        {"type": "model_update"},
+        {"type": "model_update", "delete": {"queue": ["5"]}},
+        {"type": "model_update", "insert": {"queue": {"x": {"name": "a"}}}},
+        {"type": "model_update", "insert": {"hologram": {"1": {"x": 1}}}},
+        {"type": "authenticate_response", "success": True},
+    ):
+        mirror.apply(message)
+    assert [p.kind for p in mirror.problems] == ["shape", "rows", "ids", "tables", "phase"]
+    return mirror
+
+
+def test_mirror_problems_charge_each_kind_to_its_requirement(ctx):
+    reqs = ["RT-PROTO-019", "RT-PROTO-020", "RT-MODEL-002", "RT-PROTO-017", "RT-PROTO-016"]
+    assert [rt.MIRROR_REQ[k] for k in ("shape", "rows", "ids", "tables", "phase")] == reqs
+    assert rt.mirror_problems(problem_mirror(), tuple(rt.MIRROR_REQ), "the copy", stop=False) == 5
+    assert ctx.charged(FAIL) == reqs
+    assert ctx.failures[1] == "the copy: model_update 2: delete of queue 5, a row not in the model"
+    assert "type 'authenticate_response'" in ctx.failures[4]
+
+
+def test_mirror_problems_that_stop_record_the_other_kinds_first(ctx):
+    with pytest.raises(CheckFailed, match="has none of insert, update and delete") as e:
+        rt.mirror_problems(problem_mirror(), ("ids", "shape", "phase"), "the copy")
+    assert e.value.req == "RT-PROTO-019"  # the first problem's
+    assert ctx.charged(FAIL) == ["RT-MODEL-002", "RT-PROTO-016"]
 
 
 GOOD = {
@@ -196,8 +302,9 @@ def test_integrity_fails_on_a_lasting_dangling_reference():
     rt.integrity(watch, initial=True)
     with pytest.raises(
         CheckFailed, match="after updates.*representative 10: queue_id = 7, no such queue row"
-    ):
+    ) as e:
         rt.integrity(watch, initial=False)
+    assert e.value.req == "RT-MODEL-001"
 
 
 def test_integrity_fails_on_the_initial_copy():
@@ -206,8 +313,9 @@ def test_integrity_fails_on_the_initial_copy():
     watch.observe(bad, now=0.0, initial=True)
     watch.observe(bad, now=1.2)
     rt.integrity(watch, initial=False)
-    with pytest.raises(CheckFailed, match="in the initial copy.*presenter 50.*since the initial copy"):
+    with pytest.raises(CheckFailed, match="in the initial copy.*presenter 50.*since the initial copy") as e:
         rt.integrity(watch, initial=True)
+    assert e.value.req == "RT-MODEL-001"
 
 
 def test_integrity_watch_ticks_on_a_mirror():
@@ -215,8 +323,9 @@ def test_integrity_watch_ticks_on_a_mirror():
     mirror.apply({"type": "model_update", "insert": {"customer_client": {"1": {"support_session_id": 9}}}})
     watch = rt.IntegrityWatch(grace=0.0)
     watch.tick(mirror)
-    with pytest.raises(CheckFailed, match="customer_client 1"):
+    with pytest.raises(CheckFailed, match="customer_client 1") as e:
         rt.integrity(watch)
+    assert e.value.req == "RT-MODEL-001"
 
 
 # -- tables, fields, values -------------------------------------------------------------------------------
@@ -272,7 +381,7 @@ REP = {
 }  # fmt: skip
 
 
-def test_field_audit_passes_good_rows():
+def test_field_audit_passes_good_rows(ctx):
     audit = audited(
         {"insert": {"representative": {"10": REP}}},
         {"update": {"representative": {"10": {"routing_idle": 1}}}},
@@ -280,7 +389,7 @@ def test_field_audit_passes_good_rows():
     assert audit.rows_seen["representative"] == 2
     audit.judge("representative")
     audit.outside_the_model()
-    assert not WARNINGS
+    assert ctx.charges == []
 
 
 def test_field_audit_fails_a_bad_value_even_if_overwritten():
@@ -288,26 +397,40 @@ def test_field_audit_fails_a_bad_value_even_if_overwritten():
         {"insert": {"representative": {"10": {**REP, "type": "robot"}}}},
         {"update": {"representative": {"10": {"type": "normal"}}}},
     )
-    with pytest.raises(CheckFailed, match="representative 10 type: 'robot' is not one of normal, invited"):
+    with pytest.raises(CheckFailed, match="representative 10 type: 'robot' is not one of normal") as e:
         audit.judge("representative")
+    assert e.value.req == "RT-MODEL-013"
 
 
-def test_field_audit_warns_on_variants():
+def test_field_audit_warns_on_variants(ctx):
     audited_ = audited({"insert": {"representative": {"10": {**REP, "routing_busy": False}}}})
     audited_.judge("representative")
-    assert WARNINGS and "routing_busy" in WARNINGS[0]
+    assert ctx.charged(WARN) == ["RT-MODEL-013"] and ctx.charged() == ["RT-MODEL-013"]
+    assert "routing_busy" in ctx.warnings[0]
+
+
+@pytest.mark.parametrize("table", rt.TABLES)
+def test_field_audit_charges_each_table_to_its_requirement(ctx, table):
+    rows = {"1": {"created_timestamp": "1699999000"}, "2": {"created_timestamp": "x"}}
+    audit = audited({"insert": {table: rows}})
+    with pytest.raises(CheckFailed, match=f"{table} 2 created_timestamp: 'x' is not an integer") as e:
+        audit.judge(table)
+    assert e.value.req == rt.TABLE_REQ[table]
+    assert ctx.charged(WARN) == [rt.TABLE_REQ[table]] and f"{table} 1 created_timestamp" in ctx.warnings[0]
 
 
 def test_field_audit_fails_a_future_creation_time():
     audit = audited({"insert": {"queue": {"1": {"created_timestamp": 1800000000, "type": "team"}}}})
-    with pytest.raises(CheckFailed, match="in the future"):
+    with pytest.raises(CheckFailed, match="in the future") as e:
         audit.judge("queue")
+    assert e.value.req == "RT-MODEL-012"
 
 
 def test_field_audit_fails_a_personal_queue_with_a_code_name():
     audit = audited({"insert": {"queue": {"1": {"type": "personal", "name": "John", "code_name": "john"}}}})
-    with pytest.raises(CheckFailed, match="queue 1 is personal but has code_name 'john'"):
+    with pytest.raises(CheckFailed, match="queue 1 is personal but has code_name 'john'") as e:
         audit.judge("queue")
+    assert e.value.req == "RT-MODEL-012"
     audited({"insert": {"queue": {"1": {"type": "personal", "name": "John", "code_name": ""}}}}).judge(
         "queue"
     )
@@ -317,23 +440,44 @@ def test_field_audit_fails_tables_and_fields_outside_the_model():
     audit = audited(
         {"insert": {"hologram": {"1": {"x": 1}}, "queue": {"2": {"type": "team", "colour": "red"}}}}
     )
-    with pytest.raises(CheckFailed, match="table 'hologram'; field queue.colour"):
+    with pytest.raises(CheckFailed, match="table 'hologram'; field queue.colour") as e:
         audit.outside_the_model()
+    assert e.value.req == "RT-MODEL-005"  # a SHOULD: the plugin makes it a WARN
     audit.judge("queue")  # an unknown field is judged under the tables-and-fields requirement only
 
 
 # -- latency ----------------------------------------------------------------------------------------------
 
 
-def test_latency():
-    assert rt.latency(0.012, "new session") == "new session: 12 ms"
-    assert not WARNINGS
-    rt.latency(6.0, "new session")
-    assert WARNINGS and "above 5 s" in WARNINGS[0]
-    with pytest.raises(CheckFailed, match="above the guide's maximum latency of 20 s"):
-        rt.latency(21.0, "new session")
-    with pytest.raises(CheckFailed, match="not in the model after 20 s"):
-        rt.latency(None, "new session")
+def test_latency_within_bounds():
+    with checking() as ctx:
+        assert rt.latency(0.012, "new session") == "new session: 12 ms"
+        assert rt.latency(5.0, "new session") == "new session: 5000 ms"
+    assert ctx.charges == []
+
+
+def test_latency_above_the_should_bound_is_a_warning_of_rt_cap_004(ctx):
+    assert rt.latency(6.0, "new session") == "new session: 6000 ms"
+    assert ctx.charged() == ["RT-CAP-004"] and ctx.charged(WARN) == ["RT-CAP-004"]
+    assert "above 5 s" in ctx.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "seconds, reason",
+    [
+        (21.0, "new session: 21000 ms, above the guide's maximum latency of 20 s"),
+        (None, "not in the model after 20 s"),
+    ],
+)
+def test_latency_above_the_guides_maximum_fails_rt_cap_003(ctx, seconds, reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
+        rt.latency(seconds, "new session")
+    assert e.value.req == "RT-CAP-003" and ctx.charges == []
+
+
+def test_latency_with_the_should_bound_raised_to_the_must_one_does_not_warn(ctx):
+    assert rt.latency(6.0, "new session", should=rt.MUST_LATENCY_S) == "new session: 6000 ms"
+    assert ctx.charges == []
 
 
 # -- cross-API --------------------------------------------------------------------------------------------
@@ -362,15 +506,15 @@ def vc_mirror(lsid: str = LSID, client_session: int = 20, hostnames=("rsh-host",
     return mirror
 
 
-def test_virtual_customer_session_passes():
+def test_virtual_customer_session_passes(ctx):
     assert rt.virtual_customer_session(vc_mirror(), "rsh-host", LSID) == ("20", LSID)
     assert rt.virtual_customer_session(vc_mirror(), "rsh-host", None) == ("20", LSID)
-    assert not WARNINGS
+    assert ctx.charges == []
 
 
-def test_virtual_customer_session_found_by_lsid_only_is_a_warning():
+def test_virtual_customer_session_found_by_lsid_only_is_a_warning(ctx):
     assert rt.virtual_customer_session(vc_mirror(hostnames=()), "rsh-host", LSID) == ("20", LSID)
-    assert WARNINGS and "found by its lsid only" in WARNINGS[0]
+    assert ctx.charged(WARN) == ["RT-XAPI-001"] and "found by its lsid only" in ctx.warnings[0]
 
 
 @pytest.mark.parametrize(
@@ -385,8 +529,9 @@ def test_virtual_customer_session_found_by_lsid_only_is_a_warning():
     ],
 )
 def test_virtual_customer_session_fails(mirror, answer, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
         rt.virtual_customer_session(mirror, "rsh-host", answer)
+    assert e.value.req == "RT-XAPI-001"
 
 
 def report(*sessions: str) -> etree._Element:
@@ -415,8 +560,9 @@ def test_session_in_report_passes():
     ],
 )
 def test_session_in_report_fails(root, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
         rt.session_in_report(root, LSID, "rsh-host")
+    assert e.value.req == "RT-XAPI-002"
 
 
 def reps(*listed: tuple[int, str, str, str]) -> etree._Element:
@@ -476,8 +622,9 @@ def test_logged_in_reps_updated_rows_compare_presence_only():
     ],
 )
 def test_logged_in_reps_disagree(listed, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as e:
         rt.logged_in_reps_agree(reps(*listed), rt.Bracket(TABLE, TABLE))
+    assert e.value.req == "RT-XAPI-003"
 
 
 def test_bracket_of_a_mirror():

@@ -8,6 +8,13 @@ The appliance is live: rows come and go while a check watches. Integrity is ther
 a reference to a missing row is a violation only if it stays unresolved for GRACE_S seconds of the copy being
 kept up to date (guide: "Messages in the model updates phase can arrive in any order"), and cross-API
 comparisons only judge rows that did not change while the other API was asked.
+
+Each condition is charged to the requirement it breaks (harness.verdicts): the framing of server messages to
+RT-PROTO-003/004/022, the form of the phase answers to RT-PROTO-011 (authenticate_response) and RT-PROTO-014
+(subscribe_response), the copy's problems by kind (MIRROR_REQ), each table's values to its RT-MODEL
+requirement (TABLE_REQ), latency to RT-CAP-003/004 and the cross-API comparisons to RT-XAPI-001/002/003. What
+depends on the caller (an answer that did not come, or did not succeed as expected) goes to the `req` the
+caller names, else to the check's primary requirement.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from harness.client.realtime import MAX_ID, Mirror, Problem, ServerMessage, row_id
-from harness.verdicts import CheckFailed, warn
+from harness.verdicts import CheckFailed, defect, warn
 
 CLOCK_SKEW_S = 300.0  # how far the appliance's clock may be from ours
 GRACE_S = 1.0  # how long a dangling reference may last before it is a violation
@@ -147,6 +154,8 @@ MODEL: dict[str, dict[str, Field]] = {
     },
 }
 TABLES = tuple(MODEL)
+# each table's requirement, in the guide's order: RT-MODEL-011 (customer_client) .. RT-MODEL-021 (presenter)
+TABLE_REQ = {table: f"RT-MODEL-{11 + i:03d}" for i, table in enumerate(TABLES)}
 # (table, field, referenced table): the guide's "foreign key" fields
 REFERENCES = tuple((t, f, spec.ref) for t, fields in MODEL.items() for f, spec in fields.items() if spec.ref)
 GUID_RE = re.compile(r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
@@ -168,89 +177,124 @@ class FramingStats:
     max_parts: int = 1
 
 
+JSON_REQ = "RT-PROTO-003"  # JSON messages, each with a "type"
+BINARY_REQ = "RT-PROTO-004"  # sent in binary websocket messages
+PARTS_REQ = "RT-PROTO-022"  # a message in several parts reassembles into one JSON message
+
+
 def framing(messages: Iterable[ServerMessage]) -> FramingStats:
-    """Every server message: in binary websocket messages, newline-terminated (the client only hands out
-    messages that ended with one), JSON, an object with a string "type"."""
+    """Every server message: in binary websocket messages (else a FAIL of RT-PROTO-004), newline-terminated
+    (the client only hands out messages that ended with one), JSON, an object with a string "type" (else
+    RT-PROTO-003; RT-PROTO-022 for a message of several parts that does not reassemble into JSON). Each
+    requirement broken is a defect() of its own, so the others are still judged."""
     stats = FramingStats()
-    problems: list[str] = []
+    problems: dict[str, list[str]] = {JSON_REQ: [], BINARY_REQ: [], PARTS_REQ: []}
     for n, message in enumerate(messages, 1):
         stats.messages += 1
         if message.parts > 1:
             stats.multipart += 1
             stats.max_parts = max(stats.max_parts, message.parts)
         if message.text_parts:
-            problems.append(
+            problems[BINARY_REQ].append(
                 f"message {n} came in {message.text_parts} text websocket message(s), not binary: "
                 f"{message.excerpt(80)}"
             )
         if message.error is not None:
-            problems.append(f"message {n} is {message.error}: {message.excerpt(80)}")
+            req = PARTS_REQ if message.parts > 1 else JSON_REQ
+            parts = f" (reassembled from {message.parts} parts)" if message.parts > 1 else ""
+            problems[req].append(f"message {n} is {message.error}{parts}: {message.excerpt(80)}")
         elif message.type is None:
-            problems.append(f'message {n} is not a JSON object with a string "type": {message.excerpt(80)}')
-    if problems:
-        raise CheckFailed(
-            f"{len(problems)} of {stats.messages} server messages break the framing: " + _listed(problems)
-        )
+            problems[JSON_REQ].append(
+                f'message {n} is not a JSON object with a string "type": {message.excerpt(80)}'
+            )
+    for req, found in problems.items():
+        if found:
+            defect(
+                f"{len(found)} of {stats.messages} server messages break the framing: " + _listed(found), req
+            )
     return stats
 
 
-def phase_answer(message: ServerMessage | None, kind: str, success: bool) -> dict[str, Any]:
+ANSWER_REQ = {"authenticate_response": "RT-PROTO-011", "subscribe_response": "RT-PROTO-014"}
+
+
+def phase_answer(
+    message: ServerMessage | None, kind: str, success: bool, req: str | None = None
+) -> dict[str, Any]:
     """The answer of the authentication or subscription phase (`kind`: authenticate_response or
     subscribe_response): that type, a JSON boolean "success" as expected, and a non-empty "reason" string when
-    success is false. Returns the message."""
+    success is false. Returns the message.
+
+    An answer that did not come, is of another type, or did not succeed as expected breaks what the caller
+    expects: charged to `req` (None: the check's primary requirement). A message that is no JSON object
+    breaks RT-PROTO-003; an answer not of the documented form (success not a boolean, false without a
+    reason) breaks RT-PROTO-011 (authenticate_response) or RT-PROTO-014 (subscribe_response); a missing
+    reason is a defect() only, the answer is still judged."""
+    form = ANSWER_REQ.get(kind)
     if message is None:
-        raise CheckFailed(f"no {kind} came back")
+        raise CheckFailed(f"no {kind} came back", req)
     if message.error is not None or not isinstance(message.data, dict):
         raise CheckFailed(
             f"expected a {kind}, got a message that is {message.error or 'not a JSON object'}: "
-            f"{message.excerpt(150)}"
+            f"{message.excerpt(150)}",
+            JSON_REQ,
         )
     data = message.data
     if data.get("type") != kind:
-        raise CheckFailed(f"expected a {kind}, got type {data.get('type')!r}: {message.excerpt(150)}")
+        raise CheckFailed(f"expected a {kind}, got type {data.get('type')!r}: {message.excerpt(150)}", req)
     got = data.get("success")
     if not isinstance(got, bool):
-        raise CheckFailed(f"{kind}: success is {got!r}, not a JSON boolean")
+        raise CheckFailed(f"{kind}: success is {got!r}, not a JSON boolean", form)
     reason = data.get("reason")
     if not got and not (isinstance(reason, str) and reason.strip()):
-        raise CheckFailed(
-            f'{kind}: success is false without a reason (the guide: "reason if success == false")'
-        )
+        defect(f'{kind}: success is false without a reason (the guide: "reason if success == false")', form)
     if got != success:
         said = f" (reason: {reason!r})" if isinstance(reason, str) else ""
-        raise CheckFailed(f"{kind}: success is {str(got).lower()}, expected {str(success).lower()}{said}")
+        raise CheckFailed(
+            f"{kind}: success is {str(got).lower()}, expected {str(success).lower()}{said}", req
+        )
     return data
 
 
 def subscribe_timestamp(data: Mapping[str, Any]) -> int:
-    """The subscribe response's "timestamp": a UNIX timestamp (an integer)."""
+    """The subscribe response's "timestamp": a UNIX timestamp (an integer), else a FAIL of RT-PROTO-014."""
     value = data.get("timestamp")
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        raise CheckFailed(f"subscribe_response: timestamp is {value!r}, not a UNIX timestamp")
+        raise CheckFailed(
+            f"subscribe_response: timestamp is {value!r}, not a UNIX timestamp",
+            ANSWER_REQ["subscribe_response"],
+        )
     return value
 
 
 def timestamp_now(value: int, before: float, after: float, skew: float = CLOCK_SKEW_S) -> None:
-    """The appliance's "current time" between `before` and `after` on our clock, give or take `skew`."""
+    """The appliance's "current time" between `before` and `after` on our clock, give or take `skew`
+    (RT-PROTO-015)."""
     if not before - skew <= value <= after + skew:
         raise CheckFailed(
             f"subscribe_response timestamp {value} is {value - after:+.0f} s from our clock "
-            f"(allowed ±{skew:.0f} s)"
+            f"(allowed ±{skew:.0f} s)",
+            "RT-PROTO-015",
         )
 
 
-def no_model_data(messages: Iterable[ServerMessage], why: str) -> None:
+def no_model_data(messages: Iterable[ServerMessage], why: str, req: str | None = None) -> None:
     """After a refused phase (`why`), nothing that gives the model away: no successful subscribe_response,
-    no model_update, no truncate_model."""
+    no model_update, no truncate_model. A FAIL of `req`: the refusal the caller judges (None: the check's
+    primary requirement)."""
     for message in messages:
         data = message.data if isinstance(message.data, dict) else {}
         kind = data.get("type")
         if kind in ("model_update", "truncate_model"):
-            raise CheckFailed(f"{why}, yet the server sent a {kind}: {message.excerpt(150)}")
+            raise CheckFailed(f"{why}, yet the server sent a {kind}: {message.excerpt(150)}", req)
         if kind == "subscribe_response" and data.get("success") is True:
-            raise CheckFailed(f"{why}, yet the subscription succeeded: {message.excerpt(150)}")
+            raise CheckFailed(f"{why}, yet the subscription succeeded: {message.excerpt(150)}", req)
+
+
+CAP_REQ = "RT-CAP-001"  # thirty subscribe; one more gets no model updates
+CAP_TOLD_REQ = "RT-CAP-002"  # ... and is told so with a subscribe_response success false
 
 
 def _objects(messages: Iterable[ServerMessage]) -> list[ServerMessage]:
@@ -260,15 +304,19 @@ def _objects(messages: Iterable[ServerMessage]) -> list[ServerMessage]:
 def refused_subscription(
     messages: list[ServerMessage], refused_at_handshake: str | None = None, closed: str | None = None
 ) -> str:
-    """How an integration over the subscriber cap was refused. FAIL if it was subscribed (a subscribe_response
-    with success true, or model data); PASS if a subscribe_response said success false with a reason; any
-    other refusal (handshake refused, authentication refused, closed without an answer) is a WARN: the guide's
-    answer to a failed subscription is a subscribe_response with success false. Returns how."""
-    no_model_data(messages, "with thirty integrations subscribed, one more must not receive model updates")
+    """How an integration over the subscriber cap was refused. FAIL of RT-CAP-001 if it was subscribed (a
+    subscribe_response with success true, or model data); PASS if a subscribe_response said success false
+    with a reason (its form is RT-PROTO-014's); any other refusal (handshake refused, authentication refused,
+    closed without an answer) is a WARN of RT-CAP-002: the guide's answer to a failed subscription is a
+    subscribe_response with success false. No answer and no close at all is a FAIL of RT-PROTO-014 (the
+    appliance "confirms the subscription", with success true or false). Returns how."""
+    no_model_data(
+        messages, "with thirty integrations subscribed, one more must not receive model updates", CAP_REQ
+    )
     for message in messages:
         data = message.data if isinstance(message.data, dict) else {}
         if data.get("type") == "subscribe_response":
-            phase_answer(message, "subscribe_response", success=False)
+            phase_answer(message, "subscribe_response", success=False, req=CAP_REQ)
             return f"subscribe_response success false: {data.get('reason')!r}"
     if refused_at_handshake is not None:
         how = f"refused at the websocket handshake ({refused_at_handshake})"
@@ -279,19 +327,45 @@ def refused_subscription(
     elif closed is not None:
         how = f"closed without a subscribe_response ({closed})"
     else:
-        raise CheckFailed("the integration over the cap got no answer to its subscription and was not closed")
-    warn(f"the integration over the cap was {how}, not answered with a subscribe_response success false")
+        raise CheckFailed(
+            "the integration over the cap got no answer to its subscription and was not closed",
+            ANSWER_REQ["subscribe_response"],
+        )
+    warn(
+        f"the integration over the cap was {how}, not answered with a subscribe_response success false",
+        CAP_TOLD_REQ,
+    )
     return how
 
 
 # -- the copy of the model -----------------------------------------------------------------------------
 
 
-def mirror_problems(mirror: Mirror, kinds: tuple[str, ...], what: str) -> None:
-    """FAIL with the problems of these kinds the mirror met while applying the server's messages."""
+# The requirement each kind of Problem of the copy breaks (harness.client.realtime.Problem).
+MIRROR_REQ = {
+    "shape": "RT-PROTO-019",  # the model_update / truncate_model syntax
+    "rows": "RT-PROTO-020",  # inserts name new rows, updates and deletes rows of the copy
+    "ids": "RT-MODEL-002",  # integer row ids, unique for the model's lifetime
+    "tables": "RT-PROTO-017",  # only the tables subscribed
+    "phase": "RT-PROTO-016",  # only model_update and truncate_model after the subscribe_response
+}
+
+
+def mirror_problems(mirror: Mirror, kinds: tuple[str, ...], what: str, stop: bool = True) -> int:
+    """FAIL with the problems of these kinds the mirror met while applying the server's messages, each kind
+    charged to its requirement (MIRROR_REQ). `stop`: the first kind found raises (what the caller does next
+    depends on a sound copy), after the others were recorded with defect(); else all are defect()s and the
+    check goes on. Returns how many problems were found."""
     found: list[Problem] = mirror.problems_of(*kinds)
-    if found:
-        raise CheckFailed(f"{what}: " + _listed([p.text for p in found]))
+    by_req: dict[str | None, list[str]] = {}
+    for problem in found:
+        by_req.setdefault(MIRROR_REQ.get(problem.kind), []).append(problem.text)
+    charges = [(req, f"{what}: " + _listed(texts)) for req, texts in by_req.items()]
+    for req, reason in charges[1:] if stop else charges:
+        defect(reason, req)
+    if stop and charges:
+        raise CheckFailed(charges[0][1], charges[0][0])
+    return len(found)
 
 
 Dangling = tuple[str, str, str, str, str]  # table, row id, field, referenced table, value
@@ -363,13 +437,18 @@ class IntegrityWatch:
         ]
 
 
+INTEGRITY_REQ = "RT-MODEL-001"
+
+
 def integrity(watch: IntegrityWatch, initial: bool | None = None) -> None:
-    """FAIL on confirmed dangling references (`initial`: only those of the initial copy, or only later ones)."""
+    """FAIL of RT-MODEL-001 on confirmed dangling references (`initial`: only those of the initial copy, or
+    only later ones)."""
     found = watch.violations(initial)
     if found:
         when = {True: " in the initial copy", False: " after updates", None: ""}[initial]
         raise CheckFailed(
-            f"references to missing rows{when} lasting {watch.grace:.0f} s or more: " + _listed(found)
+            f"references to missing rows{when} lasting {watch.grace:.0f} s or more: " + _listed(found),
+            INTEGRITY_REQ,
         )
 
 
@@ -411,6 +490,9 @@ def value_problem(spec: Field, value: Any) -> tuple[str, str] | None:
     if spec.type == GUID and not GUID_RE.match(value):
         return "warn", f"{value!r} does not look like a GUID"
     return None
+
+
+MODEL_TABLES_REQ = "RT-MODEL-005"  # the guide's tables and fields (a SHOULD)
 
 
 class FieldAudit:
@@ -464,39 +546,53 @@ class FieldAudit:
                         self._note("queue", "fail", f"queue {rid} is personal but has {name} {row[name]!r}")
 
     def judge(self, table: str) -> None:
-        """FAIL on the table's failures; WARN on its variants."""
+        """FAIL on the table's failures; WARN on its variants; both charged to the table's requirement
+        (TABLE_REQ)."""
+        req = TABLE_REQ.get(table)
         fails = self.fails.get(table, [])
         warns = self.warns.get(table, [])
         if warns:
-            warn(f"{table}: " + _listed(warns, self.counts[(table, "warn")]))
+            warn(f"{table}: " + _listed(warns, self.counts[(table, "warn")]), req)
         if fails:
-            raise CheckFailed(f"{table}: " + _listed(fails, self.counts[(table, "fail")]))
+            raise CheckFailed(f"{table}: " + _listed(fails, self.counts[(table, "fail")]), req)
 
     def outside_the_model(self) -> None:
-        """FAIL on tables or fields the guide's model does not have (its requirement is a SHOULD)."""
+        """FAIL of RT-MODEL-005 on tables or fields the guide's model does not have (a SHOULD: a WARN)."""
         if self.unknown:
-            raise CheckFailed("outside the guide's model: " + _listed(self.unknown))
+            raise CheckFailed("outside the guide's model: " + _listed(self.unknown), MODEL_TABLES_REQ)
 
 
 # -- latency --------------------------------------------------------------------------------------------
+
+
+MUST_LATENCY_REQ = "RT-CAP-003"  # the guide's twenty seconds
+SHOULD_LATENCY_REQ = "RT-CAP-004"  # our five (a SHOULD)
 
 
 def latency(
     seconds: float | None, what: str, should: float = SHOULD_LATENCY_S, must: float = MUST_LATENCY_S
 ) -> str:
     """A change made through another API reached the model within `must` seconds (the guide's maximum),
-    else FAIL; above `should` seconds (our bound), WARN. Returns the measurement as text."""
+    else a FAIL of RT-CAP-003 (raised: callers go on only with a measurement); above `should` seconds (our
+    bound), a WARN of RT-CAP-004. Returns the measurement as text."""
     if seconds is None:
-        raise CheckFailed(f"{what}: not in the model after {must:.0f} s (the guide's maximum latency)")
+        raise CheckFailed(
+            f"{what}: not in the model after {must:.0f} s (the guide's maximum latency)", MUST_LATENCY_REQ
+        )
     text = f"{what}: {seconds * 1000:.0f} ms"
     if seconds > must:
-        raise CheckFailed(f"{text}, above the guide's maximum latency of {must:.0f} s")
+        raise CheckFailed(f"{text}, above the guide's maximum latency of {must:.0f} s", MUST_LATENCY_REQ)
     if seconds > should:
-        warn(f"{text}, above {should:.0f} s")
+        warn(f"{text}, above {should:.0f} s", SHOULD_LATENCY_REQ)
     return text
 
 
 # -- cross-API: the command and reporting APIs --------------------------------------------------------
+
+
+VC_REQ = "RT-XAPI-001"  # the virtual customer's session is in the model
+REPORT_REQ = "RT-XAPI-002"  # the ended session is reported
+REPS_REQ = "RT-XAPI-003"  # get_logged_in_reps and the representative table agree
 
 
 def lsid_from_download_url(url: str | None) -> str | None:
@@ -511,59 +607,75 @@ def lsid_from_download_url(url: str | None) -> str | None:
 def virtual_customer_session(mirror: Mirror, hostname: str, answer_lsid: str | None) -> tuple[str, str]:
     """The support_session of a virtual customer created with computer_name `hostname`: found through its
     customer_client row, and the same session as the lsid the command answered (when it gave one).
-    Returns (support_session row id, lsid)."""
+    Returns (support_session row id, lsid). Every defect is RT-XAPI-001's."""
     clients = mirror.find("customer_client", hostname=hostname)
     by_lsid = mirror.find("support_session", lsid=answer_lsid) if answer_lsid else []
     if len(clients) > 1:
         raise CheckFailed(
-            f"{len(clients)} customer_client rows have hostname {hostname!r}; one virtual customer was created"
+            f"{len(clients)} customer_client rows have hostname {hostname!r}; one virtual customer was "
+            "created",
+            VC_REQ,
         )
     if answer_lsid and len(by_lsid) > 1:
-        raise CheckFailed(f"{len(by_lsid)} support_session rows have lsid {answer_lsid}")
+        raise CheckFailed(f"{len(by_lsid)} support_session rows have lsid {answer_lsid}", VC_REQ)
     if clients:
         ref = row_id(clients[0][1].get("support_session_id"))
         session = mirror.table("support_session").get(ref) if ref is not None else None
         if session is None:
             raise CheckFailed(
                 f"customer_client {clients[0][0]} (hostname {hostname!r}) refers to support_session "
-                f"{clients[0][1].get('support_session_id')!r}, which is not in the model"
+                f"{clients[0][1].get('support_session_id')!r}, which is not in the model",
+                VC_REQ,
             )
         lsid = session.get("lsid")
         if answer_lsid and lsid != answer_lsid:
             raise CheckFailed(
-                f"the virtual customer's session in the model has lsid {lsid!r}; the command answered {answer_lsid}"
+                f"the virtual customer's session in the model has lsid {lsid!r}; the command answered "
+                f"{answer_lsid}",
+                VC_REQ,
             )
         if not isinstance(lsid, str) or not lsid:
-            raise CheckFailed(f"support_session {ref} has no lsid")
+            raise CheckFailed(f"support_session {ref} has no lsid", VC_REQ)
         return ref, lsid
     if by_lsid:
-        warn(f"no customer_client row with hostname {hostname!r}; the session was found by its lsid only")
+        warn(
+            f"no customer_client row with hostname {hostname!r}; the session was found by its lsid only",
+            VC_REQ,
+        )
         return by_lsid[0][0], answer_lsid  # type: ignore[return-value]
     where = f" nor a support_session with lsid {answer_lsid}" if answer_lsid else ""
-    raise CheckFailed(f"no customer_client row with hostname {hostname!r}{where} in the real-time model")
+    raise CheckFailed(
+        f"no customer_client row with hostname {hostname!r}{where} in the real-time model", VC_REQ
+    )
 
 
 def session_in_report(root: etree._Element, lsid: str, hostname: str) -> etree._Element:
     """The SupportSession report for one lsid: exactly that session, ended (a non-empty <end_time>), with
-    the virtual customer (its hostname) among its customers. Returns the <session>."""
+    the virtual customer (its hostname) among its customers. Returns the <session>. Every defect is
+    RT-XAPI-002's."""
     sessions = root.findall("session")
     found = [s for s in sessions if s.get("lsid") == lsid]
     if len(found) != 1:
         others = [s.get("lsid") for s in sessions][:3]
         raise CheckFailed(
-            f"SupportSession lsid={lsid}: {len(found)} sessions with that lsid (sessions: {others})"
+            f"SupportSession lsid={lsid}: {len(found)} sessions with that lsid (sessions: {others})",
+            REPORT_REQ,
         )
     session = found[0]
     if len(sessions) != 1:
-        raise CheckFailed(f"SupportSession lsid={lsid}: {len(sessions)} sessions, expected only that one")
+        raise CheckFailed(
+            f"SupportSession lsid={lsid}: {len(sessions)} sessions, expected only that one", REPORT_REQ
+        )
     if not (session.findtext("end_time") or "").strip():
         raise CheckFailed(
-            f"SupportSession lsid={lsid}: <end_time> is empty though the session was terminated"
+            f"SupportSession lsid={lsid}: <end_time> is empty though the session was terminated",
+            REPORT_REQ,
         )
     hosts = [(h.text or "").strip() for h in session.iterfind("customer_list/customer/hostname")]
     if hostname not in hosts:
         raise CheckFailed(
-            f"SupportSession lsid={lsid}: no customer with hostname {hostname!r} (found {hosts[:3]})"
+            f"SupportSession lsid={lsid}: no customer with hostname {hostname!r} (found {hosts[:3]})",
+            REPORT_REQ,
         )
     return session
 
@@ -623,12 +735,13 @@ def _users(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Mapping[str,
 def logged_in_reps_agree(root: etree._Element, bracket: Bracket) -> int:
     """get_logged_in_reps and the real-time representative table name the same logged-in representatives
     (rep id = user_id), with the same display names and type, for every representative whose rows did not
-    change while the command was asked. Returns how many representatives were compared."""
+    change while the command was asked. Returns how many representatives were compared. Every defect is
+    RT-XAPI-003's."""
     listed: dict[str, etree._Element] = {}
     for rep in root.iterfind("rep"):
         uid = row_id((rep.get("id") or "").strip())
         if uid is None:
-            raise CheckFailed(f"get_logged_in_reps: rep id {rep.get('id')!r} is not an integer id")
+            raise CheckFailed(f"get_logged_in_reps: rep id {rep.get('id')!r} is not an integer id", REPS_REQ)
         listed[uid] = rep
     unstable = bracket.unstable_users()
     updated = bracket.updated_users()
@@ -670,6 +783,7 @@ def logged_in_reps_agree(root: etree._Element, bracket: Bracket) -> int:
                 )
     if problems:
         raise CheckFailed(
-            "get_logged_in_reps and the real-time representative table disagree: " + _listed(problems)
+            "get_logged_in_reps and the real-time representative table disagree: " + _listed(problems),
+            REPS_REQ,
         )
     return compared
