@@ -1,11 +1,15 @@
 """The command API in general (guide: "Remote Support Command API", "API Change Log"): URL, GET and form
-POST, the schema document, the action parameter, authentication, and which account may run which action."""
+POST, the schema document, the action parameter, authentication, and which account may run which action.
+
+Who may run what: one check per action and account, whose primary requirement is that action's access rule
+(CMD-GLR-008, CMD-SFR-006, ...); a refusal that reads like the full account's answer is charged to
+CMD-GEN-016, a parameter error the full account should get to the action's parameter rule."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness.checks.command import error_or_answer
+from harness.checks.command import charged_to, error_or_answer
 from harness.checks.xml import command_error, command_ok
 from harness.client.api import COMMAND_PATH
 from harness.verdicts import check, fail, warn
@@ -17,7 +21,8 @@ from harness.verdicts import check, fail, warn
 )
 def test_get_and_form_post_give_the_same_answer(rs_api, rs_expect, action, root):
     by_get = command_ok(rs_api.command(action), rs_expect, root)
-    by_post = command_ok(rs_api.command(action, method="POST"), rs_expect, root)
+    with charged_to("CMD-GEN-002"):  # the action sent in a form body was not read
+        by_post = command_ok(rs_api.command(action, method="POST"), rs_expect, root)
     if action == "get_api_info":  # the permissions as sent (names differ between API versions)
         same = [
             (
@@ -96,12 +101,14 @@ READ_ACTIONS = [
     ("check_health", "health_check", "CMD-CHK-005", "1.12.0"),
     ("get_api_info", "api_information", "CMD-GAI-007", None),
 ]
-# Actions that change state: asked without parameters, so nothing changes whatever the answer.
+# Actions that change state: asked without parameters, so nothing changes whatever the answer. With the
+# requirement that the full account's <error> for the missing parameters belongs to.
 CHANGING_ACTIONS = [
-    ("set_rep_status", "CMD-SRS-006", "1.21.1"),
-    ("set_failover_role", "CMD-SFR-006", "1.12.0"),
-    ("import_jump_shortcut", "CMD-IJS-010", "1.16.0"),
+    ("set_rep_status", "CMD-SRS-006", "1.21.1", "CMD-SRS-001"),
+    ("set_failover_role", "CMD-SFR-006", "1.12.0", "CMD-SFR-001"),
+    ("import_jump_shortcut", "CMD-IJS-010", "1.16.0", "CMD-IJS-002"),
 ]
+PARAMETER_REQ = {action: req for action, _, _, req in CHANGING_ACTIONS}
 LESSER_ROLES = ["read_only", "no_command", "reporting_only"]
 
 
@@ -125,7 +132,7 @@ def test_read_actions_need_read_only_or_full_access(rs_client, rs_expect, action
 @pytest.mark.parametrize("role", LESSER_ROLES)
 @pytest.mark.parametrize(
     "action", [pytest.param(a, marks=[*_marks(req, since), pytest.mark.req("CMD-GEN-016")], id=a)
-               for a, req, since in CHANGING_ACTIONS]
+               for a, req, since, _ in CHANGING_ACTIONS]
 )  # fmt: skip
 def test_changing_actions_need_full_access(rs_client, rs_api, rs_expect, action, role):
     """Refused without full access. set_rep_status says read-only suffices: a read-only account may be
@@ -133,6 +140,10 @@ def test_changing_actions_need_full_access(rs_client, rs_api, rs_expect, action,
     refusal = command_error(rs_client(role).command(action), rs_expect)
     if action == "set_rep_status" and role == "read_only":
         return
-    full = command_error(rs_api.command(action), rs_expect)
+    with charged_to(PARAMETER_REQ[action]):  # the full account's answer to the request without parameters
+        full = command_error(rs_api.command(action), rs_expect)
     if refusal == full:
-        warn(f"the {role} account got the same answer as a full-access account ({refusal!r}), not a refusal")
+        warn(
+            f"the {role} account got the same answer as a full-access account ({refusal!r}), not a refusal",
+            req="CMD-GEN-016",
+        )

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from harness.checks.command import (
+    as_defect,
     connected_clients,
     display_name_alias,
     error_or_answer,
@@ -18,7 +19,7 @@ from harness.checks.command import (
     support_teams,
 )
 from harness.checks.xml import command_error, command_ok
-from harness.verdicts import check, not_tested, warn
+from harness.verdicts import defect, not_tested, warn
 
 NO_SUCH_REP = "999999999"  # far above any user id an appliance hands out
 
@@ -36,9 +37,9 @@ def rep_consoles(client, expect) -> dict[str, dict]:
     return connected_clients(root, time.time(), types=("representative",))
 
 
-def teams(client, expect, params=None, members: bool = False) -> dict[str, dict]:
+def teams(client, expect, params=None, members: bool = False, **options) -> dict[str, dict]:
     root = command_ok(client.command("get_support_teams", params), expect, "support_teams")
-    return support_teams(root, members)
+    return support_teams(root, members, **options)
 
 
 # -- get_logged_in_reps -------------------------------------------------------------------------------------
@@ -54,7 +55,8 @@ def test_logged_in_reps(rs_api, rs_expect):
 def test_logged_in_reps_display_name_is_the_public_one(rs_api, rs_expect):
     root = command_ok(rs_api.command("get_logged_in_reps"), rs_expect, "logged_in_reps")
     for rep in root.iterfind("rep"):
-        display_name_alias(rep, f"rep {rep.get('id')}")
+        with as_defect():  # each representative judged
+            display_name_alias(rep, f"rep {rep.get('id')}", req="CMD-GLR-003")
 
 
 @pytest.mark.req("CMD-GLR-007")
@@ -66,18 +68,18 @@ def test_logged_in_reps_are_the_connected_consoles(rs_api, rs_expect):
     reps_2 = reps(rs_api, rs_expect)
     logged_in = set(reps_1)
     for client_id, console in stable(consoles_1, consoles_2).items():
-        check(
-            console["user_id"] in logged_in,
-            f"representative console {client_id} (user {console['user_id']}) was connected before and after"
-            " get_logged_in_reps, which does not list that representative",
-        )
+        if console["user_id"] not in logged_in:
+            defect(
+                f"representative console {client_id} (user {console['user_id']}) was connected before and"
+                " after get_logged_in_reps, which does not list that representative"
+            )
     connected_users = {c["user_id"] for c in consoles_2.values()}
     for rep_id in stable(reps_1, reps_2):
-        check(
-            rep_id in connected_users,
-            f"representative {rep_id} was logged in before and after get_connected_clients, which shows no"
-            " representative console of theirs",
-        )
+        if rep_id not in connected_users:
+            defect(
+                f"representative {rep_id} was logged in before and after get_connected_clients, which shows"
+                " no representative console of theirs"
+            )
 
 
 # -- set_rep_status -----------------------------------------------------------------------------------------
@@ -151,7 +153,10 @@ def test_set_rep_status_sets_busy(rs_api, rs_expect):
         )
     consoles = [c for c in rep_consoles(rs_api, rs_expect).values() if c["user_id"] == rep_id]
     if consoles and all(c["routing_busy"] != "1" for c in consoles):
-        warn(f"representative {rep_id} set to busy, but get_connected_clients shows routing_busy 0")
+        warn(
+            f"representative {rep_id} set to busy, but get_connected_clients shows routing_busy 0",
+            req="CMD-SRS-005",
+        )
 
 
 # -- get_support_teams --------------------------------------------------------------------------------------
@@ -171,7 +176,7 @@ def test_showmembers_adds_the_members(rs_api, rs_expect):
 
 @pytest.mark.req("CMD-GST-004")
 def test_showmembers_0_lists_no_members(rs_api, rs_expect):
-    teams(rs_api, rs_expect, {"showmembers": "0"})
+    teams(rs_api, rs_expect, {"showmembers": "0"}, unasked_req="CMD-GST-004")
 
 
 @pytest.mark.req("CMD-GST-006")
@@ -179,7 +184,8 @@ def test_showmembers_0_lists_no_members(rs_api, rs_expect):
 def test_member_display_name_is_the_public_one(rs_api, rs_expect):
     for team_id, team in teams(rs_api, rs_expect, {"showmembers": "1"}, members=True).items():
         for rep_id, member in (team["members"] or {}).items():
-            display_name_alias(member["element"], f"team {team_id} member {rep_id}")
+            with as_defect():  # each member judged
+                display_name_alias(member["element"], f"team {team_id} member {rep_id}", req="CMD-GST-006")
 
 
 @pytest.mark.req("CMD-GST-008")
@@ -192,8 +198,8 @@ def test_member_names_agree_with_logged_in_reps(rs_api, rs_expect):
             if rep is None:
                 continue
             names = (member["public"], member["private"])
-            check(
-                names == (rep["public"], rep["private"]),
-                f"team {team_id} member {rep_id} is named {names}, get_logged_in_reps says"
-                f" {(rep['public'], rep['private'])}",
-            )
+            if names != (rep["public"], rep["private"]):
+                defect(
+                    f"team {team_id} member {rep_id} is named {names}, get_logged_in_reps says"
+                    f" {(rep['public'], rep['private'])}"
+                )

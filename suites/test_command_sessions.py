@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
+from harness.checks.command import as_defect, charged_to
 from harness.checks.sessions import (
     SessionKey,
     attributes_hold,
@@ -263,7 +264,9 @@ def test_generate_session_key_queue_forms(rs_api, rs_expect, rs_target, sessions
         response = rs_api.command("generate_session_key", params)
         key = session_key(ok_if_configured(rs_target, response, rs_expect, "session_key", "issue other"))
         check(
-            key.queue in ("rep", "team"), f"<queue> is {key.queue!r} for an issue queue, expected rep or team"
+            key.queue in ("rep", "team"),
+            f"<queue> is {key.queue!r} for an issue queue, expected rep or team",
+            req="CMD-GSK-006",
         )
 
 
@@ -293,7 +296,8 @@ def test_generate_session_key_ttl(rs_api, rs_expect, sessions):
     short = sessions.key(ttl="1")
     SHORT_LIVED["key"] = (short.short_key, time.monotonic())  # test_session_key_expires uses it
     after = clock(rs_api, rs_expect)
-    expires_agrees(hour, 3600, before, after)
+    with as_defect():  # each key judged
+        expires_agrees(hour, 3600, before, after)
     expires_agrees(short, 1, before, after)
 
 
@@ -321,7 +325,7 @@ def test_generate_session_key_bad_ttl(rs_api, rs_expect, ttl):
 @pytest.mark.req("CMD-GSK-020")
 def test_generate_session_key_url_hostname(sessions):
     host = "remote.example.com"  # the guide's Site B
-    key_url_host(sessions.key(url_hostname=host), {host}, "url_hostname was given")
+    key_url_host(sessions.key(url_hostname=host), {host}, "url_hostname was given", req="CMD-GSK-020")
 
 
 @pytest.mark.req("CMD-GSK-021")
@@ -330,7 +334,12 @@ def test_generate_session_key_default_hostname(rs_api, rs_expect, rs_target, ses
     appliances = answer(rs_api.command("get_appliances"), rs_expect, "appliances")
     if appliances.tag == "appliances":
         hosts |= public_hostnames(appliances)
-    key_url_host(sessions.key(), hosts, "the appliance's public hostname (get_appliances) or the API's host")
+    key_url_host(
+        sessions.key(),
+        hosts,
+        "the appliance's public hostname (get_appliances) or the API's host",
+        req="CMD-GSK-021",
+    )
 
 
 @pytest.mark.req("CMD-GSK-011")
@@ -431,7 +440,7 @@ def test_create_virtual_customer(rs_api, rs_expect, sessions):
     response = rs_api.command("create_virtual_customer", sessions.customer(key.short_key))
     url, lsid = virtual_customer(command_ok(response, rs_expect, "virtual_customer"))
     if lsid is None:
-        warn(f"the answer names no lsid for the new session (download_url {url[:120]})")
+        warn(f"the answer names no lsid for the new session (download_url {url[:120]})", req="CMD-VC-007")
         return
     sessions.made.append(lsid)
     # the new session is in progress: its attributes can be read
@@ -708,6 +717,7 @@ def set_attributes(api, expect, lsid: str, values: dict[str, str]) -> None:
     success_message(
         command_ok(api.command("set_session_attributes", params), expect, "success"),
         MESSAGES["set_session_attributes"],
+        req="CMD-SSA-002",  # the guide's message, whichever attribute the check sets
     )
 
 
@@ -727,7 +737,7 @@ def set_example_field(rs_target, api, expect, lsid: str, value: str) -> None:
         "success",
         f"custom field {EXAMPLE_FIELD}",
     )
-    success_message(root, MESSAGES["set_session_attributes"])
+    success_message(root, MESSAGES["set_session_attributes"], req="CMD-SSA-002")
 
 
 def external_key_holds(found, value: str) -> None:
@@ -735,7 +745,10 @@ def external_key_holds(found, value: str) -> None:
     a WARN (CMD-GSA-003 is a SHOULD)."""
     if "external_key" not in found:
         listed = ", ".join(found) or "none"
-        warn(f"get_session_attributes does not answer the external key (answered: {listed})")
+        warn(
+            f"get_session_attributes does not answer the external key (answered: {listed})",
+            req="CMD-GSA-003",
+        )
         return
     attributes_hold(found, {"external_key": value})
 
@@ -761,9 +774,12 @@ def test_unlisted_attributes_keep_and_empty_clears(rs_api, rs_expect, rs_target,
     own = sessions.create()
     set_example_field(rs_target, rs_api, rs_expect, own.lsid, "kept")
     set_attributes(rs_api, rs_expect, own.lsid, {"external_key": f"{sessions.prefix}-other"})
-    attributes_hold(get_attributes(rs_api, rs_expect, own.lsid), {EXAMPLE_FIELD: "kept"})
-    set_attributes(rs_api, rs_expect, own.lsid, {EXAMPLE_FIELD: ""})
-    attributes_hold(get_attributes(rs_api, rs_expect, own.lsid), {EXAMPLE_FIELD: ""})
+    with as_defect():  # the clearing below does not depend on the keeping
+        found = get_attributes(rs_api, rs_expect, own.lsid)
+        attributes_hold(found, {EXAMPLE_FIELD: "kept"}, req="CMD-SSA-004")
+    with charged_to("CMD-SSA-005"):  # an empty value is how an attribute is cleared
+        set_attributes(rs_api, rs_expect, own.lsid, {EXAMPLE_FIELD: ""})
+    attributes_hold(get_attributes(rs_api, rs_expect, own.lsid), {EXAMPLE_FIELD: ""}, req="CMD-SSA-005")
 
 
 @pytest.mark.req("CMD-GSK-025")
@@ -822,8 +838,9 @@ def test_terminate_session(rs_api, rs_expect, sessions):
     own = sessions.create()
     root = command_ok(rs_api.command("terminate_session", {"lsid": own.lsid}), rs_expect, "success")
     success_message(root, MESSAGES["terminate_session"])
-    # no longer in progress: terminating it again is refused
-    command_error(rs_api.command("terminate_session", {"lsid": own.lsid}), rs_expect)
+    # no longer in progress: terminating it again is refused (the error rule of CMD-TERM-003)
+    with charged_to("CMD-TERM-003"):
+        command_error(rs_api.command("terminate_session", {"lsid": own.lsid}), rs_expect)
 
 
 @pytest.mark.req("CMD-TERM-003")

@@ -21,7 +21,7 @@ from harness.checks import realtime as rt
 from harness.checks.xml import command_ok, reporting_ok
 from harness.client import RECORDER, Exchange, TargetError
 from harness.client.realtime import Mirror, RealtimeClient, row_id
-from harness.verdicts import fail, not_tested
+from harness.verdicts import fail, not_tested, warn
 
 INITIAL_QUIET_S = 0.3  # the initial copy is complete when nothing more comes for this long
 DRAIN_QUIET_S = 0.5  # after the command call: updates already on their way
@@ -168,13 +168,18 @@ def virtual_session(rs_target, rs_client, rs_run_prefix, rs_expect):
 @pytest.mark.req("RT-CAP-003", "RT-CAP-004", "RT-PROTO-023")
 @pytest.mark.profile("standard")
 def test_command_changes_reach_the_model_in_time(virtual_session, request):
-    """The new session appears, and the terminated one leaves, without being asked for: within 5 s (SHOULD),
-    and at the latest within the guide's 20 s."""
+    """The new session appears, and the terminated one leaves, without being asked for: at the latest within
+    the guide's 20 s (RT-CAP-003), and within 5 s (RT-CAP-004, a SHOULD: a WARN of that one)."""
     vs = virtual_session
     vs.ready()
-    measured = [rt.latency(vs.appeared_s, "the new session in the model")]
+    timed = [(vs.appeared_s, "the new session in the model")]
     if vs.terminated:
-        measured.append(rt.latency(vs.gone_s, "the terminated session out of the model"))
+        timed.append((vs.gone_s, "the terminated session out of the model"))
+    measured = []
+    for seconds, what in timed:  # the MUST bound here; the SHOULD bound below, charged to RT-CAP-004
+        measured.append(rt.latency(seconds, what, should=rt.MUST_LATENCY_S))
+        if seconds > rt.SHOULD_LATENCY_S:
+            warn(f"{measured[-1]}, above {rt.SHOULD_LATENCY_S:.0f} s", req="RT-CAP-004")
     request.node.user_properties.append(("measured", "; ".join(measured)))
     print("; ".join(measured))
 

@@ -3,7 +3,9 @@ at .../api/command.xsd", "An XML schema which formally describes the format of t
 is available at .../api/reporting.xsd") and the namespace of its answers.
 
 Each check fetches what it judges, so its evidence is its own. A schema that is not served or does not
-compile FAILs XML-XSD-001/002 once; the checks that need it are then NOT_TESTED, not FAILed again.
+compile FAILs XML-XSD-001/002 once; the checks that need it are then NOT_TESTED, not FAILed again (and a
+served schema's content type is WARNed once, by test_schema_is_served_and_compiles). An answer that is not
+XML is charged to XML-SCHEMA-001/002; a fetch of the answer that is not HTTP 200 to the check's own.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from harness import schemas
 from harness.checks import schema_drift as sd
 from harness.namespaces import judge
-from harness.verdicts import CheckFailed, fail, na, not_tested, warn
+from harness.verdicts import CheckFailed, checking, fail, na, not_tested, warn
 
 SERVED = {"command": "XML-XSD-001", "reporting": "XML-XSD-002"}
 WINDOW = 300  # seconds of SupportSessionListing / PresentationSessionListing: a small, bounded answer
@@ -29,8 +31,9 @@ def _fetch(rs_anon, kind: str) -> bytes:
 def _own_schema(rs_anon, kind: str):
     """(compiled schema, its tree) as served; NOT_TESTED with the reason when XML-XSD-001/002 FAILs."""
     try:
-        tree = sd.parse_xsd(_fetch(rs_anon, kind), f"/api/{kind}.xsd")
-        return sd.compile_xsd(tree, f"/api/{kind}.xsd"), tree
+        with checking():  # its content type is WARNed by the check of XML-XSD-001/002, not here
+            tree = sd.parse_xsd(_fetch(rs_anon, kind), f"/api/{kind}.xsd")
+            return sd.compile_xsd(tree, f"/api/{kind}.xsd"), tree
     except CheckFailed as exc:
         not_tested(f"no usable /api/{kind}.xsd ({SERVED[kind]} FAILs): {exc}")
 
@@ -62,7 +65,7 @@ def test_schema_is_served_and_compiles(rs_anon, kind):
 def test_answers_are_in_the_namespace_the_schema_declares(rs_anon, rs_api, kind):
     _, tree = _own_schema(rs_anon, kind)
     what = "get_api_info" if kind == "command" else "SupportSessionListing"
-    found = sd.answer_namespace(_answer(rs_api, kind), what)
+    found = sd.answer_namespace(_answer(rs_api, kind), what, kind)
     sd.same_namespace(sd.target_namespace(tree), found, f"the {what} answer")
 
 
@@ -70,7 +73,7 @@ def test_answers_are_in_the_namespace_the_schema_declares(rs_anon, rs_api, kind)
 def test_answers_validate_against_the_appliance_schema(rs_anon, rs_api, kind):
     schema, _ = _own_schema(rs_anon, kind)
     what = "get_api_info" if kind == "command" else "SupportSessionListing"
-    sd.valid_against(schema, _answer(rs_api, kind), f"the {what} answer")
+    sd.valid_against(schema, _answer(rs_api, kind), f"the {what} answer", kind)
 
 
 @pytest.mark.req("XML-XSD-005")
@@ -79,7 +82,7 @@ def test_presentation_listing_elements_are_in_the_appliance_reporting_schema(rs_
         na(f"PresentationSessionListing is not in API {rs_expect.api_version}")
     schema, _ = _own_schema(rs_anon, "reporting")
     body = _answer(rs_api, "reporting", "PresentationSessionListing")
-    sd.valid_against(schema, body, "the PresentationSessionListing answer")
+    sd.valid_against(schema, body, "the PresentationSessionListing answer", "reporting")
 
 
 @pytest.mark.parametrize("kind", _by_kind({"command": "XML-DRIFT-001", "reporting": "XML-DRIFT-001"}))
@@ -98,7 +101,7 @@ def test_schema_drift_from_the_reference(rs_anon, rs_expect, kind):
 @pytest.mark.parametrize("kind", _by_kind({"command": "XML-NS-001", "reporting": "XML-NS-001"}))
 def test_answers_declare_the_documented_namespace(rs_api, rs_expect, kind):
     what = "get_api_info" if kind == "command" else "SupportSessionListing"
-    found = sd.answer_namespace(_answer(rs_api, kind), what)
+    found = sd.answer_namespace(_answer(rs_api, kind), what, kind)
     verdict = judge(found, kind, rs_expect.family)
     if verdict.status == "FAIL":
         fail(f"the {what} answer: {verdict.reason}")

@@ -10,6 +10,8 @@ import crafted
 import pytest
 
 from harness.checks.command import (
+    as_defect,
+    charged_to,
     GUIDE_PERMISSIONS,
     api_info_permissions,
     api_version_listed,
@@ -34,7 +36,7 @@ from harness.checks.command import (
     unique_ids,
 )
 from harness.checks.xml import Expect, command_ok, parse
-from harness.verdicts import CheckFailed
+from harness.verdicts import CheckFailed, checking
 
 EXPECT = Expect("1.21.1")
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
@@ -49,9 +51,11 @@ def ok(body: str, root: str):
     return command_ok(crafted.command(body), EXPECT, root)
 
 
-def fails(reason: str, fn, *args, **kwargs) -> None:
-    with pytest.raises(CheckFailed, match=reason):
+def fails(reason: str, charged: str | None, fn, *args, **kwargs) -> None:
+    """`fn` FAILs with `reason`, charged to `charged` (None: the calling check's primary requirement)."""
+    with pytest.raises(CheckFailed, match=reason) as info:
         fn(*args, **kwargs)
+    assert info.value.req == charged, f"charged to {info.value.req}, expected {charged}: {info.value}"
 
 
 # -- shared helpers -----------------------------------------------------------------------------------------
@@ -60,8 +64,9 @@ def fails(reason: str, fn, *args, **kwargs) -> None:
 def test_unique_ids():
     els = parse(b'<x><a id="1"/><a id="2"/></x>').findall("a")
     assert unique_ids(els, "a") == ["1", "2"]
-    fails("listed twice", unique_ids, parse(b'<x><a id="1"/><a id=" 1"/></x>').findall("a"), "a")
-    fails("no id", unique_ids, parse(b"<x><a/></x>").findall("a"), "a")
+    fails("listed twice", None, unique_ids, parse(b'<x><a id="1"/><a id=" 1"/></x>').findall("a"), "a")
+    fails("no id", None, unique_ids, parse(b"<x><a/></x>").findall("a"), "a")
+    fails("no id", "CMD-GLR-002", unique_ids, parse(b"<x><a/></x>").findall("a"), "a", "CMD-GLR-002")
 
 
 def test_iso_time_and_not_later():
@@ -69,32 +74,45 @@ def test_iso_time_and_not_later():
     assert iso_time("2023-11-14T22:13:20", "t") == NOW  # no offset: read as UTC
     assert iso_time("2023-11-14T23:13:20+01:00", "t") == NOW
     for bad in ("yesterday", "", None, "1700000000"):
-        fails("not an ISO 8601", iso_time, bad, "t")
+        fails("not an ISO 8601", None, iso_time, bad, "t")
+    fails("not an ISO 8601", "CMD-GLR-006", iso_time, "soon", "t", "CMD-GLR-006")
     not_later(NOW + 299, NOW, "t")
-    fails("in the future", not_later, NOW + 301, NOW, "t")
+    fails("in the future", None, not_later, NOW + 301, NOW, "t")
+    fails("in the future", "CMD-GCC-011", not_later, NOW + 301, NOW, "t", req="CMD-GCC-011")
 
 
 def test_ts_agrees():
     assert ts_agrees(parse(f'<t ts="{int(NOW)}">{ISO}</t>'.encode()), "t") == int(NOW)
     fails(
-        "ts attribute 1700003600 is", ts_agrees, parse(f'<t ts="{int(NOW) + 3600}">{ISO}</t>'.encode()), "t"
+        "ts attribute 1700003600 is",
+        "CMD-CHK-003",
+        ts_agrees,
+        parse(f'<t ts="{int(NOW) + 3600}">{ISO}</t>'.encode()),
+        "t",
+        "CMD-CHK-003",
     )
-    fails("not a UNIX timestamp", ts_agrees, parse(f"<t>{ISO}</t>".encode()), "t")
-    fails("not a UNIX timestamp", ts_agrees, parse(f'<t ts="-5">{ISO}</t>'.encode()), "t")
-    fails("ISO 8601", ts_agrees, parse(f'<t ts="{int(NOW)}">soon</t>'.encode()), "t")
+    fails("not a UNIX timestamp", None, ts_agrees, parse(f"<t>{ISO}</t>".encode()), "t")
+    fails("not a UNIX timestamp", None, ts_agrees, parse(f'<t ts="-5">{ISO}</t>'.encode()), "t")
+    fails("ISO 8601", "CMD-GCC-008", ts_agrees, parse(f'<t ts="{int(NOW)}">soon</t>'.encode()), "t", "CMD-GCC-008")
 
 
 def test_display_name_alias():
     good = "<rep><display_name>A</display_name><public_display_name>A</public_display_name></rep>"
     display_name_alias(parse(good.encode()), "rep")
     display_name_alias(parse(b"<rep><public_display_name>A</public_display_name></rep>"), "rep")
-    fails("differs", display_name_alias, parse(good.replace(">A</d", ">B</d").encode()), "rep")
+    fails(
+        "differs", "CMD-GLR-003", display_name_alias, parse(good.replace(">A</d", ">B</d").encode()), "rep",
+        req="CMD-GLR-003",
+    )  # fmt: skip
     fails(
         "no <public_display_name>",
+        "CMD-GST-006",
         display_name_alias,
         parse(b"<rep><display_name>A</display_name></rep>"),
         "rep",
+        req="CMD-GST-006",
     )
+    fails("differs", None, display_name_alias, parse(good.replace(">A</d", ">B</d").encode()), "rep")
 
 
 def test_success_text():
@@ -104,12 +122,14 @@ def test_success_text():
     )
     fails(
         "the guide's message",
+        None,
         success_text,
         ok("<success>done</success>", "success"),
         "Successfully changed role",
     )
-    fails("the guide's message", success_text, ok("<success/>", "success"), "Successfully changed role")
-    fails("expected <success>", success_text, parse(b"<error>x</error>"), "x")
+    fails("the guide's message", None, success_text, ok("<success/>", "success"), "Successfully changed role")
+    fails("expected <success>", None, success_text, parse(b"<error>x</error>"), "x")
+    fails("expected <success>", "CMD-SFR-002", success_text, parse(b"<error>x</error>"), "x", "CMD-SFR-002")
 
 
 def test_stable():
@@ -130,7 +150,7 @@ def test_api_version_listed():
     for good in ("1.21.1", "1.7.0", "1.22.0", "2.0.0"):
         assert api_version_listed(good) == good
     for bad in ("1.20.0", "1.14.0", "", None, "0.9.0"):
-        fails("not in the guide's API Version Reference", api_version_listed, bad)
+        fails("not in the guide's API Version Reference", "CMD-GAI-005", api_version_listed, bad)
 
 
 # -- get_logged_in_reps -------------------------------------------------------------------------------------
@@ -163,16 +183,22 @@ def test_logged_in_reps_pass():
 
 
 @pytest.mark.parametrize(
-    "items, reason",
+    "items, reason, req",
     [
-        ((rep("1"), rep("1")), "listed twice"),
-        ((rep(since="2023-11-15T22:13:20+00:00"),), "in the future"),
-        ((rep(link="/?id=1"),), "not an absolute http"),
-        ((rep(link="javascript:alert(1)"),), "not an absolute http"),
+        ((rep("1"), rep("1")), "listed twice", "CMD-GLR-002"),
+        ((rep(since="2023-11-15T22:13:20+00:00"),), "in the future", "CMD-GLR-006"),
+        ((rep(link="/?id=1"),), "not an absolute http", "CMD-GLR-005"),
+        ((rep(link="javascript:alert(1)"),), "not an absolute http", "CMD-GLR-005"),
     ],
 )
-def test_logged_in_reps_fail(items, reason):
-    fails(reason, logged_in_reps, reps(*items), NOW)
+def test_logged_in_reps_fail(items, reason, req):
+    fails(reason, req, logged_in_reps, reps(*items), NOW)
+
+
+def test_logged_in_reps_charges_a_bad_login_time_to_glr_006():
+    root = parse(b'<logged_in_reps><rep id="1"><direct_link>&lt;a href="https://s.example.com/"&gt;A&lt;/a&gt;'
+                 b"</direct_link><logged_in_since>soon</logged_in_since></rep></logged_in_reps>")  # fmt: skip
+    fails("not an ISO 8601", "CMD-GLR-006", logged_in_reps, root, NOW)
 
 
 def test_direct_link():
@@ -181,8 +207,9 @@ def test_direct_link():
         == "https://s.example.com/?id=1&name=A"
     )
     for bad in ("https://s.example.com/", "", None, '<a href="x">1</a><a href="y">2</a>', "<a>no href</a>"):
-        with pytest.raises(CheckFailed):
+        with pytest.raises(CheckFailed) as info:
             direct_link(bad)
+        assert info.value.req == "CMD-GLR-005"
 
 
 # -- get_support_teams --------------------------------------------------------------------------------------
@@ -219,34 +246,44 @@ def test_support_teams_pass():
 
 
 @pytest.mark.parametrize(
-    "items, members, reason",
+    "items, members, reason, req",
     [
-        ((team("1"), team("1")), False, "team id 1 is listed twice"),
-        ((team("1", members=""),), False, "showmembers was not asked for"),
-        ((team("1"),), True, "no <members>"),
+        ((team("1"), team("1")), False, "team id 1 is listed twice", "CMD-GST-005"),
+        ((team("1", members=""),), False, "showmembers was not asked for", "CMD-GST-003"),
+        ((team("1"),), True, "no <members>", "CMD-GST-002"),
         ((team("1", issues='<issue id="3"><title>a</title></issue><issue id="3"><title>b</title></issue>'),), False,
-         "issue id 3 is listed twice"),
-        ((team("1", members=member("4") + member("4")),), True, "member id 4 is listed twice"),
+         "issue id 3 is listed twice", "CMD-GST-005"),
+        ((team("1", members=member("4") + member("4")),), True, "member id 4 is listed twice", "CMD-GST-005"),
     ],
 )  # fmt: skip
-def test_support_teams_fail(items, members, reason):
-    fails(reason, support_teams, teams(*items), members)
+def test_support_teams_fail(items, members, reason, req):
+    fails(reason, req, support_teams, teams(*items), members)
+
+
+def test_members_after_showmembers_0_are_charged_to_gst_004():
+    fails(
+        "showmembers was not asked for", "CMD-GST-004", support_teams, teams(team("1", members="")), False,
+        unasked_req="CMD-GST-004",
+    )  # fmt: skip
 
 
 def test_same_teams_fail():
     plain = support_teams(teams(team("1"), team("2")), members=False)
-    fails("differ", same_teams, plain, support_teams(teams(team("1", members="")), members=True))
+    fails("differ", "CMD-GST-007", same_teams, plain, support_teams(teams(team("1", members="")), members=True))
     renamed = copy.deepcopy(plain)
     renamed["2"]["name"] = "Other name"
-    fails("team 2 name", same_teams, plain, renamed)
+    fails("team 2 name", "CMD-GST-007", same_teams, plain, renamed)
     fewer = copy.deepcopy(plain)
     fewer["1"]["issues"] = ()
-    fails("team 1 issues", same_teams, plain, fewer)
+    fails("team 1 issues", "CMD-GST-007", same_teams, plain, fewer)
 
 
 def test_member_display_name_alias_fails_on_a_stale_legacy_name():
     found = support_teams(teams(team("1", members=member("1", "New", legacy="Old"))), members=True)
-    fails("differs", display_name_alias, found["1"]["members"]["1"]["element"], "member")
+    fails(
+        "differs", "CMD-GST-006", display_name_alias, found["1"]["members"]["1"]["element"], "member",
+        req="CMD-GST-006",
+    )  # fmt: skip
 
 
 # -- get_appliances and check_health ------------------------------------------------------------------------
@@ -272,13 +309,17 @@ def test_appliances():
     assert clustered(pair)
     fails(
         "always 1 outside a cluster",
+        "CMD-GAP-003",
         appliances,
         ok(f"<appliances>{appliance(accepting='0')}</appliances>", "appliances"),
     )
     fails(
-        "listed twice", appliances, ok(f"<appliances>{appliance()}{appliance()}</appliances>", "appliances")
+        "listed twice",
+        "CMD-GAP-002",
+        appliances,
+        ok(f"<appliances>{appliance()}{appliance()}</appliances>", "appliances"),
     )
-    fails("lists no appliance", appliances, parse(b"<appliances/>"))
+    fails("lists no appliance", "CMD-GAP-001", appliances, parse(b"<appliances/>"))
 
 
 def health_answer(success: str = "1", message: str | None = None, role: str = "none", extra: str = "") -> str:
@@ -302,29 +343,35 @@ def test_health_pass():
 
 
 @pytest.mark.parametrize(
-    "body, reason",
+    "body, reason, req",
     [
-        (health_answer("1", "disk full"), "<success>1</success> with <error_message>"),
-        (health_answer("0"), "without an <error_message>"),
-        (health_answer("0", ""), "without an <error_message>"),
-        (health_answer(extra=SYNC.replace(f'ts="{int(NOW)}"', f'ts="{int(NOW) - 7200}"')), "ts attribute"),
+        (health_answer("1", "disk full"), "<success>1</success> with <error_message>", "CMD-CHK-002"),
+        (health_answer("0"), "without an <error_message>", "CMD-CHK-002"),
+        (health_answer("0", ""), "without an <error_message>", "CMD-CHK-002"),
+        (health_answer(extra=SYNC.replace(f'ts="{int(NOW)}"', f'ts="{int(NOW) - 7200}"')), "ts attribute",
+         "CMD-CHK-003"),
         (health_answer(extra=SYNC.replace(f'ts="{int(NOW)}"', f'ts="{int(NOW) + 7200}"').replace(
-            ISO, "2023-11-15T00:13:20+00:00")), "in the future"),
-        (health_answer().replace(">a.example.com<", "><"), "lacks the hostname"),
+            ISO, "2023-11-15T00:13:20+00:00")), "in the future", "CMD-CHK-003"),
+        (health_answer().replace(">a.example.com<", "><"), "lacks the hostname", "CMD-CHK-001"),
     ],
 )  # fmt: skip
-def test_health_fail(body, reason):
-    fails(reason, health, ok(body, "health_check"), NOW)
+def test_health_fail(body, reason, req):
+    fails(reason, req, health, ok(body, "health_check"), NOW)
 
 
 def test_health_survives_a_hostile_answer():
-    fails("not 1 or 0", health, parse(b"<health_check/>"), NOW)
+    fails("not 1 or 0", "CMD-CHK-002", health, parse(b"<health_check/>"), NOW)
 
 
 def test_shared_ips_need_failover():
     shared_ips_need_failover(ok(health_answer(role="primary", extra=SHARED), "health_check"))
     shared_ips_need_failover(ok(health_answer(), "health_check"))
-    fails("failover_role> is none", shared_ips_need_failover, ok(health_answer(extra=SHARED), "health_check"))
+    fails(
+        "failover_role> is none",
+        "CMD-CHK-004",
+        shared_ips_need_failover,
+        ok(health_answer(extra=SHARED), "health_check"),
+    )
 
 
 # -- get_connected_client_list ------------------------------------------------------------------------------
@@ -362,32 +409,36 @@ def test_client_list_pass():
 
 
 @pytest.mark.parametrize(
-    "body, types, summary_only, reason",
+    "body, types, summary_only, reason, req",
     [
         (client_list_answer(counts(representative=1), ("representative", "5"), ("support_customer", "6")),
-         ("representative",), False, "client 6 is a support_customer"),
+         ("representative",), False, "client 6 is a support_customer", "CMD-GCCL-002"),
         (client_list_answer(counts(representative=1, pinned_client=3), ("representative", "5")),
-         ("representative",), False, "a pinned_client count"),
-        (client_list_answer(counts(representative=1), ("representative", "5")), None, True, "summary_only=1 but 1"),
+         ("representative",), False, "a pinned_client count", "CMD-GCCL-004"),
+        (client_list_answer(counts(representative=1, support_customer=0), ("representative", "5")),
+         ("representative",), False, "a support_customer count", "CMD-GCCL-002"),
+        (client_list_answer(counts(representative=1), ("representative", "5")), None, True, "summary_only=1 but 1",
+         "CMD-GCCL-005"),
         (client_list_answer(counts(representative=3), ("representative", "5")), None, False,
-         "counts 3 representative clients, the list has 1"),
-        (client_list_answer(counts(), ("support_customer", "5")), None, False, "counts 0 support_customer"),
+         "counts 3 representative clients, the list has 1", "CMD-GCCL-006"),
+        (client_list_answer(counts(), ("support_customer", "5")), None, False, "counts 0 support_customer",
+         "CMD-GCCL-006"),
         (client_list_answer(counts(representative=2), ("representative", "5"), ("representative", "5")), None, False,
-         "listed twice"),
+         "listed twice", "CMD-GCCL-007"),
         (client_list_answer(counts(representative=1).replace("</appliance_summary>",
                                                               '<count type="representative">0</count></appliance_summary>'),
-                            ("representative", "5")), None, False, "counts representative twice"),
+                            ("representative", "5")), None, False, "counts representative twice", "CMD-GCCL-006"),
     ],
 )  # fmt: skip
-def test_client_list_fail(body, types, summary_only, reason):
-    fails(reason, client_list, ok(body, "connected_client_list"), types, summary_only)
+def test_client_list_fail(body, types, summary_only, reason, req):
+    fails(reason, req, client_list, ok(body, "connected_client_list"), types, summary_only)
 
 
 def test_client_list_survives_a_hostile_answer():
-    fails("no <connected_client_summary>", client_list, parse(b"<connected_client_list/>"), None, False)
+    fails("no <connected_client_summary>", "CMD-GCCL-006", client_list, parse(b"<connected_client_list/>"), None, False)
     bad = parse(b'<x><connected_client_summary><appliance_summary id="a"><count type="representative">x</count>'
                 b"</appliance_summary></connected_client_summary></x>")  # fmt: skip
-    fails("not a number", client_list, bad, None, False)
+    fails("not a number", "CMD-GCCL-006", client_list, bad, None, False)
 
 
 # -- get_connected_clients ----------------------------------------------------------------------------------
@@ -452,28 +503,31 @@ def test_connected_clients_pass():
 
 
 @pytest.mark.parametrize(
-    "items, options, reason",
+    "items, options, reason, req",
     [
-        ((representative(), customer()), {"types": ("representative",)}, "only \\['representative'\\]"),
-        ((representative("5"), customer("21")), {"ids": {"5"}}, "not among those asked for"),
-        ((representative("5"), customer("5")), {}, "listed twice"),
-        ((representative(),), {"connections": True}, "lacks <client_connections>"),
-        ((customer(links=connections(), since=SINCE),), {}, "without include_connections"),
-        ((customer(since=SINCE),), {}, "without include_connections"),
-        ((representative(count=2, lsids=1),), {}, "<support_session_count> '2' but 1 <lsid>"),
+        ((representative(), customer()), {"types": ("representative",)}, "only \\['representative'\\]",
+         "CMD-GCC-002"),
+        ((representative("5"), customer("21")), {"ids": {"5"}}, "not among those asked for", "CMD-GCC-003"),
+        ((representative("5"), customer("5")), {}, "listed twice", "CMD-GCC-001"),
+        ((representative(),), {"connections": True}, "lacks <client_connections>", "CMD-GCC-006"),
+        ((customer(links=connections(), since=SINCE),), {}, "without include_connections", "CMD-GCC-006"),
+        ((customer(since=SINCE),), {}, "without include_connections", "CMD-GCC-006"),
+        ((customer(since=SINCE),), {"unasked_req": "CMD-GCC-007"}, "without include_connections", "CMD-GCC-007"),
+        ((representative(count=2, lsids=1),), {}, "<support_session_count> '2' but 1 <lsid>", "CMD-GCC-009"),
         ((customer(links=connections(), since=SINCE.replace(f'"{int(NOW)}"', f'"{int(NOW) + 60}"')),),
-         {"connections": True}, "ts attribute"),
-        ((customer(links=connections(ts=int(NOW) + 7200), since=SINCE),), {"connections": True}, "in the future"),
+         {"connections": True}, "ts attribute", "CMD-GCC-008"),
+        ((customer(links=connections(ts=int(NOW) + 7200), since=SINCE),), {"connections": True}, "in the future",
+         "CMD-GCC-008"),
         ((customer(links=connections(OTHER_GUID), since=SINCE),), {"connections": True, "appliance_ids": {GUID}},
-         "which get_appliances does not list"),
+         "which get_appliances does not list", "CMD-GCC-010"),
         ((customer(links=connections(purpose="traffic"), since=SINCE),), {"connections": True, "in_cluster": False},
-         "outside a cluster"),
+         "outside a cluster", "CMD-GCC-010"),
         ((customer(links=connections(traffic="1"), since=SINCE),), {"connections": True, "in_cluster": False},
-         "outside a cluster"),
+         "outside a cluster", "CMD-GCC-010"),
     ],
 )  # fmt: skip
-def test_connected_clients_fail(items, options, reason):
-    fails(reason, connected_clients, clients(*items), NOW, **options)
+def test_connected_clients_fail(items, options, reason, req):
+    fails(reason, req, connected_clients, clients(*items), NOW, **options)
 
 
 def test_connected_clients_event_log_bound():
@@ -481,12 +535,12 @@ def test_connected_clients_event_log_bound():
     root = parse(
         f"<connected_clients>{customer(links=connections(events=21), since=SINCE)}</connected_clients>".encode()
     )
-    fails("21 events", connected_clients, root, NOW, connections=True)
+    fails("21 events", "CMD-GCC-011", connected_clients, root, NOW, connections=True)
     bad_ts = customer(
         links=connections().replace(f'<event ts="{int(NOW)}">', '<event ts="soon">'), since=SINCE
     )
-    fails("without a UNIX timestamp", connected_clients, parse(f"<connected_clients>{bad_ts}</connected_clients>".encode()),
-          NOW, connections=True)  # fmt: skip
+    fails("without a UNIX timestamp", "CMD-GCC-011", connected_clients,
+          parse(f"<connected_clients>{bad_ts}</connected_clients>".encode()), NOW, connections=True)  # fmt: skip
 
 
 # -- answers that may be either -----------------------------------------------------------------------------
@@ -498,22 +552,59 @@ def test_error_or_answer():
     ) == ("A maximum of 100 IDs is supported")
     assert error_or_answer(crafted.command("<error>x</error>", 403), EXPECT, "x") == "x"
     assert error_or_answer(crafted.command("<connected_clients/>"), EXPECT, "connected_clients") is None
-    for bad, reason in [
-        (crafted.command("<error>x</error>", 500), "server error"),
-        (crafted.command("<error/>"), "invalid against|without a message"),
-        (crafted.command("<connected_clients/>", 201), "HTTP 201"),
-        (crafted.command("<appliances/>"), "root <appliances>"),
-        (crafted.Response(200, b"plain text"), "unusable"),
+    for bad, reason, req in [
+        (crafted.command("<error>x</error>", 500), "server error", "CMD-GEN-014"),
+        (crafted.command("<error/>"), "invalid against", "XML-SCHEMA-001"),  # the schema asks for a text
+        (crafted.command("<connected_clients/>", 201), "HTTP 201", None),
+        (crafted.command("<appliances/>"), "root <appliances>", None),
+        (crafted.Response(200, b"plain text"), "unusable", "XML-SCHEMA-001"),
     ]:
-        fails(reason, error_or_answer, bad, EXPECT, "connected_clients")
+        fails(reason, req, error_or_answer, bad, EXPECT, "connected_clients")
+
+
+def test_error_or_answer_charges_an_empty_error_to_gen_014(monkeypatch):
+    """The reference schema refuses an empty <error> already; a lenient one would let it through."""
+    import harness.checks.xml as xml
+
+    monkeypatch.setattr(xml, "xml_answer", lambda *args: parse(b"<error> </error>"))
+    fails("without a message", "CMD-GEN-014", error_or_answer, crafted.command("<error>x</error>"), EXPECT, "x")
 
 
 def test_hostile_answers_fail_with_a_reason():
     fails(
         "has no <issues>",
+        "CMD-GST-001",
         support_teams,
         parse(b'<support_teams><support_team id="1"/></support_teams>'),
         False,
     )
     twice = b'<p><permissions><permission name="perm_ecm">1</permission><permission name="perm_ecm">1</permission></permissions></p>'
-    fails("listed twice", api_info_permissions, parse(twice))
+    fails("listed twice", "CMD-GAI-002", api_info_permissions, parse(twice))
+
+
+# -- charging a step to a requirement -----------------------------------------------------------------------
+
+
+def test_charged_to_names_the_requirement_of_a_step():
+    with pytest.raises(CheckFailed) as info, charged_to("CMD-GEN-002"):
+        raise CheckFailed("not read")
+    assert info.value.req == "CMD-GEN-002"
+    with pytest.raises(CheckFailed) as info, charged_to("CMD-GEN-002"):  # a step's own requirement stays
+        raise CheckFailed("invalid", "XML-SCHEMA-001")
+    assert info.value.req == "XML-SCHEMA-001"
+    with charged_to("CMD-GEN-002"):
+        pass
+
+
+def test_as_defect_records_the_failure_and_goes_on():
+    with checking() as ctx:
+        with as_defect():
+            raise CheckFailed("first")
+        with as_defect("CMD-SSA-004"):
+            raise CheckFailed("second")
+        with as_defect("CMD-SSA-004"):
+            raise CheckFailed("third", "CMD-GSA-002")
+        with as_defect():
+            pass
+    assert ctx.failures == ["first", "second", "third"]
+    assert ctx.charged() == [None, "CMD-SSA-004", "CMD-GSA-002"]

@@ -7,7 +7,7 @@ import pytest
 
 from harness import schemas
 from harness.checks import schema_drift as sd
-from harness.verdicts import WARNINGS, CheckFailed
+from harness.verdicts import CheckFailed, checking
 
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = "urn:example:api"
@@ -83,8 +83,9 @@ def test_the_reference_schemas_load(version, kind):
     ],
 )
 def test_load_xsd_refuses(body, reason):
-    with pytest.raises(CheckFailed, match=reason):
+    with pytest.raises(CheckFailed, match=reason) as info:
         sd.load_xsd(body)
+    assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
 
 
 def test_an_import_without_a_location_names_a_namespace_only_and_is_kept():
@@ -98,6 +99,7 @@ def test_an_include_is_refused_before_anything_is_read(tmp_path):
     with pytest.raises(CheckFailed) as info:
         sd.load_xsd(xsd(f'<xs:include schemaLocation="{secret}"/>'))
     assert "SECRET" not in str(info.value) and "self-contained" in str(info.value)
+    assert info.value.req is None
 
 
 # -- target_namespace, declares_roots --------------------------------------------------------------------
@@ -110,8 +112,9 @@ def test_target_namespace():
 
 def test_declares_roots():
     assert sd.declares_roots(sd.parse_xsd(RICH)) == {"note", "memo", "reps", "tree", "error"}
-    with pytest.raises(CheckFailed, match="declares no global element"):
+    with pytest.raises(CheckFailed, match="declares no global element") as info:
         sd.declares_roots(sd.parse_xsd(xsd('<xs:complexType name="t"/>')))
+    assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
 
 
 # -- vocabulary -------------------------------------------------------------------------------------------
@@ -146,8 +149,9 @@ def test_vocabulary_of_the_reference_schemas_reaches_group_members():
 
 def test_vocabulary_fails_on_a_schema_too_large_to_compare(monkeypatch):
     monkeypatch.setattr(sd, "WORK_MAX", 5)
-    with pytest.raises(CheckFailed, match="too large to compare"):
+    with pytest.raises(CheckFailed, match="too large to compare") as info:
         sd.vocabulary(sd.parse_xsd(RICH))
+    assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
 
 
 def test_vocabulary_survives_a_long_chain_of_types():
@@ -205,35 +209,55 @@ def test_drift_between_the_two_reference_families_names_real_differences():
 # -- served_xsd, answers ----------------------------------------------------------------------------------
 
 
-def test_served_xsd():
-    WARNINGS.clear()
+@pytest.fixture
+def ctx():
+    with checking() as c:
+        yield c
+
+
+def test_served_xsd(ctx):
     body = schemas.xsd_text("1.21.1", "command", None)
     assert sd.served_xsd(crafted.Response(200, body), "/api/command.xsd") == body
-    assert not WARNINGS
-    with pytest.raises(CheckFailed, match="HTTP 404; the guide says"):
+    assert not ctx.charges
+    with pytest.raises(CheckFailed, match="HTTP 404; the guide says") as info:
         sd.served_xsd(crafted.Response(404, b"not found"), "/api/command.xsd")
+    assert info.value.req == "XML-XSD-001"
+    with pytest.raises(CheckFailed, match="HTTP 500") as info:
+        sd.served_xsd(crafted.Response(500, b"oops"), "/api/reporting.xsd")
+    assert info.value.req == "XML-XSD-002"
     sd.served_xsd(
         crafted.Response(200, body, {"content-type": "application/octet-stream"}), "/api/command.xsd"
     )
-    assert WARNINGS and "not an XML type" in WARNINGS[0]
-    WARNINGS.clear()
+    sd.served_xsd(crafted.Response(200, body, {"content-type": "text/plain"}), "/api/reporting.xsd")
+    assert len(ctx.warnings) == 2 and "not an XML type" in ctx.warnings[0]
+    # whichever check fetches the schema, its serving is XML-XSD-001 (command) or XML-XSD-002 (reporting)
+    assert ctx.charged("WARN") == ["XML-XSD-001", "XML-XSD-002"]
 
 
 def test_answer_namespace():
     assert sd.answer_namespace(crafted.command("<api_information/>").content) == crafted.COMMAND_NS
     assert sd.answer_namespace(b"<api_information/>") is None
-    with pytest.raises(CheckFailed, match="DTD"):
-        sd.answer_namespace(b'<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>')
+    hostile = b'<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>'
+    with pytest.raises(CheckFailed, match="DTD") as info:
+        sd.answer_namespace(hostile)
+    assert info.value.req is None  # no kind given: the caller's requirement
+    for kind, req in (("command", "XML-SCHEMA-001"), ("reporting", "XML-SCHEMA-002")):
+        with pytest.raises(CheckFailed, match="DTD") as info:
+            sd.answer_namespace(hostile, "the answer", kind)
+        assert info.value.req == req
 
 
 def test_same_namespace():
     sd.same_namespace(NS, NS, "the answer")
-    with pytest.raises(CheckFailed, match="in namespace urn:other, but the appliance's schema declares"):
+    with pytest.raises(CheckFailed, match="in namespace urn:other, but the appliance's schema declares") as info:
         sd.same_namespace(NS, "urn:other", "the answer")
-    with pytest.raises(CheckFailed, match=r"in namespace \(none\)"):
+    assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
+    with pytest.raises(CheckFailed, match=r"in namespace \(none\)") as info:
         sd.same_namespace(NS, None, "the answer")
-    with pytest.raises(CheckFailed, match=r"targetNamespace \(none\)"):
+    assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
+    with pytest.raises(CheckFailed, match=r"targetNamespace \(none\)") as info:
         sd.same_namespace(None, NS, "the answer")
+    assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
 
 
 def test_valid_against_the_appliance_schema():
@@ -243,7 +267,12 @@ def test_valid_against_the_appliance_schema():
     bad = f'<reps xmlns="{NS}"><rep><display_name>A</display_name></rep><rep/></reps>'
     with pytest.raises(
         CheckFailed, match=r"invalid against the appliance's own schema: line 1: .*display_name"
-    ):
-        sd.valid_against(schema, bad.encode(), "the answer")
-    with pytest.raises(CheckFailed, match="not well-formed"):
+    ) as info:
+        sd.valid_against(schema, bad.encode(), "the answer", "command")
+    assert info.value.req is None  # invalid against its own schema: the caller's (XML-XSD-004/005)
+    with pytest.raises(CheckFailed, match="not well-formed") as info:
         sd.valid_against(schema, b"<reps", "the answer")
+    assert info.value.req is None
+    with pytest.raises(CheckFailed, match="not well-formed") as info:
+        sd.valid_against(schema, b"<reps", "the answer", "reporting")
+    assert info.value.req == "XML-SCHEMA-002"

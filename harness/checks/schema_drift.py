@@ -12,6 +12,10 @@ document at one address; an xs:import without a schemaLocation names a namespace
 Drift compares vocabularies, not content models: for each response root (a global element), the names of
 the elements that can occur under it. That survives the legitimate ways of writing the same schema (named
 or anonymous types, groups, refs) and still names what a build added or dropped.
+
+Requirements: a schema document's defects are the caller's (XML-XSD-001/002 for the served schemas); the
+serving of /api/command.xsd and /api/reporting.xsd is charged to XML-XSD-001 and XML-XSD-002 whoever asks;
+an answer that is not XML, to XML-SCHEMA-001 (command) or XML-SCHEMA-002 (reporting) when its kind is given.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ NAME_MAX = 80  # characters of one name (names come from the target)
 ERRORS_MAX = 5
 WORK_MAX = 2_000_000  # steps of the vocabulary walk over all roots: bounds a hostile schema's cost
 _LINKS = ("include", "import", "redefine", "override")  # override: XSD 1.1, refused all the same
+SERVED_REQ = {"/api/command.xsd": "XML-XSD-001", "/api/reporting.xsd": "XML-XSD-002"}
+ANSWER_REQ = {"command": "XML-SCHEMA-001", "reporting": "XML-SCHEMA-002"}
 
 
 def _safe_tree(body: bytes, what: str) -> etree._Element:
@@ -95,14 +101,17 @@ def declares_roots(xsd_tree: etree._Element, what: str = "the schema") -> set[st
 
 
 def served_xsd(response, path: str) -> bytes:
-    """The body of GET <path>.xsd, which the guide documents: HTTP 200; a non-XML content type is a WARN."""
+    """The body of GET <path>.xsd, which the guide documents: HTTP 200; a non-XML content type is a WARN.
+    Both charged to XML-XSD-001 (/api/command.xsd) or XML-XSD-002 (/api/reporting.xsd)."""
+    req = SERVED_REQ.get(path)
     if response.status_code != 200:
         raise CheckFailed(
-            f"GET {path} answered HTTP {response.status_code}; the guide says the schema is available there"
+            f"GET {path} answered HTTP {response.status_code}; the guide says the schema is available there",
+            req,
         )
     ctype = response.headers.get("content-type", "")
     if "xml" not in ctype.lower():
-        warn(f"GET {path}: Content-Type is {ctype or 'missing'!r}, not an XML type")
+        warn(f"GET {path}: Content-Type is {ctype or 'missing'!r}, not an XML type", req)
     return response.content
 
 
@@ -256,9 +265,17 @@ def drift(reference_vocab: dict[str, set[str]], appliance_vocab: dict[str, set[s
 # -- answers against the appliance's own schema -----------------------------------------------------------
 
 
-def answer_namespace(body: bytes, what: str = "the answer") -> str | None:
+def _answer_tree(body: bytes, what: str, kind: str | None) -> etree._Element:
+    """An answer's tree; one that is not XML FAILs XML-SCHEMA-001/002 when `kind` is given."""
+    try:
+        return _safe_tree(body, what)
+    except CheckFailed as exc:
+        raise CheckFailed(str(exc), ANSWER_REQ.get(kind or "")) from None
+
+
+def answer_namespace(body: bytes, what: str = "the answer", kind: str | None = None) -> str | None:
     """The namespace of an answer's root element (None: no namespace)."""
-    return etree.QName(_safe_tree(body, what)).namespace
+    return etree.QName(_answer_tree(body, what, kind)).namespace
 
 
 def same_namespace(declared: str | None, found: str | None, what: str) -> None:
@@ -270,9 +287,10 @@ def same_namespace(declared: str | None, found: str | None, what: str) -> None:
         )
 
 
-def valid_against(schema: etree.XMLSchema, body: bytes, what: str) -> None:
-    """An answer valid against the appliance's own schema; CheckFailed listing the first errors."""
-    doc = _safe_tree(body, what)
+def valid_against(schema: etree.XMLSchema, body: bytes, what: str, kind: str | None = None) -> None:
+    """An answer valid against the appliance's own schema; CheckFailed listing the first errors (the
+    caller's requirement; an answer that is not XML, XML-SCHEMA-001/002 when `kind` is given)."""
+    doc = _answer_tree(body, what, kind)
     if schema.validate(doc):
         return
     errors = [f"line {e.line}: {one_line(e.message, 200)}" for e in list(schema.error_log)[:ERRORS_MAX]]
