@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,10 @@ import pytest
 from harness.redact import REDACTOR
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_CERTIFIED = EXIT_USAGE  # a usage or target error: nothing was judged
+# An interrupted run exits 128 + the signal's number, as a shell reports a process the signal killed.
+SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+OUTCOME_EXITS = {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL, "NOT_CERTIFIED": EXIT_NOT_CERTIFIED}
 RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -43,6 +50,7 @@ def pytest_args(
     expected_failures: str | None = None,
     select: str | None = None,
     verbose: bool = False,
+    min_tested: float | None = None,
 ) -> list[str]:
     here = suites_dir()
     args = [
@@ -50,8 +58,8 @@ def pytest_args(
         "-c", str(here / "pytest.ini"),
         "--rootdir", str(here),
         "-q" if not verbose else "-v",
-        "-rfE",
-        "--tb=line",
+        "-rN",  # the rs-harness summary lists the FAILs: pytest's short summary and tracebacks would repeat
+        "--tb=no",  # them (JUnit and allure still get the full failure text)
         f"--junitxml={report_dir / 'junit.xml'}",
         "-o", "junit_family=xunit1",  # xunit1 keeps each check's properties (requirements, verdict)
         "-o", "junit_suite_name=rs-harness",
@@ -71,7 +79,42 @@ def pytest_args(
             args += [option, value]
     if insecure:
         args.append("--rs-insecure")
+    if min_tested is not None:
+        args += ["--rs-min-tested", str(min_tested)]
     return args
+
+
+class SignalInterrupt(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP, raised in the main thread: pytest stops the run as for Ctrl-C (session
+    teardown and sessionfinish still run: the embedded appliance is stopped, the partial reports written)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {self.signal_name}")
+
+
+@contextmanager
+def interruptible():
+    """While running: SIGINT, SIGTERM and SIGHUP interrupt the run (the first one; later ones are ignored so
+    the cleanup finishes). Yields the list of signals received."""
+    received: list[int] = []
+
+    def handler(signum, frame) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise SignalInterrupt(signum)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in SIGNAL_EXITS:
+            previous[signum] = signal.signal(signum, handler)
+    try:
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 class _Collector:
@@ -105,7 +148,9 @@ def sweep(directory: Path) -> int:
 
 
 def certify(reports: str = "reports", run_id: str | None = None, **options) -> tuple[int, Path | None]:
-    """Run the suites; (exit code, report directory). Exit 0 only when nothing FAILed."""
+    """Run the suites; (exit code, report directory): 0 PASS, 1 FAIL, 2 NOT CERTIFIED (a usage or target
+    error: nothing judged), 130/143/129 INTERRUPTED by SIGINT/SIGTERM/SIGHUP. The last line printed is
+    `rs-harness certify: <outcome>`."""
     run_id = run_id or new_run_id()
     if not RUN_ID.match(run_id):
         print(f"rs-harness certify: run id {run_id!r}: letters, digits, '.', '_' and '-' only")
@@ -113,11 +158,23 @@ def certify(reports: str = "reports", run_id: str | None = None, **options) -> t
     report_dir = Path(reports) / run_id
     report_dir.mkdir(parents=True, exist_ok=True)
     collector = _Collector()
-    code = pytest.main(pytest_args(report_dir, run_id=run_id, **options), plugins=[collector])
-    sweep(report_dir)
+    code: int | None = None
+    with interruptible() as received:
+        try:
+            code = pytest.main(pytest_args(report_dir, run_id=run_id, **options), plugins=[collector])
+        except KeyboardInterrupt:  # a signal after pytest's own handling (writing the reports)
+            received = received or [signal.SIGINT]
+        finally:
+            sweep(report_dir)
     results = collector.results
-    if code == pytest.ExitCode.USAGE_ERROR or results is None:
-        print("rs-harness certify: nothing was certified (see the error above)")
-        return EXIT_USAGE, report_dir
+    if received or code == pytest.ExitCode.INTERRUPTED and (results is None or results.interrupted):
+        if results is not None:
+            print(f"report: {report_dir / 'report.html'} (incomplete)")
+        print("rs-harness certify: INTERRUPTED", flush=True)
+        return SIGNAL_EXITS.get(received[0] if received else signal.SIGINT, 130), report_dir
+    if code == pytest.ExitCode.USAGE_ERROR or results is None or results.outcome == "NOT_CERTIFIED":
+        print("rs-harness certify: NOT CERTIFIED", flush=True)
+        return EXIT_NOT_CERTIFIED, report_dir
     print(f"report: {report_dir / 'report.html'}")
-    return (EXIT_PASS if results.passed else EXIT_FAIL), report_dir
+    print(f"rs-harness certify: {results.outcome}", flush=True)
+    return OUTCOME_EXITS[results.outcome], report_dir

@@ -50,7 +50,7 @@ def _print_result(r: Result) -> None:
         click.echo(f"  ... listing stopped after {len(r.errors)} errors: there may be more")
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rs-harness")
 def main() -> None:
     """Conformance and load test harness for the BeyondTrust Remote Support appliance APIs."""
@@ -191,7 +191,13 @@ def serve(
 @click.option("--reports", default="reports", show_default=True, help="Where run directories are written.")
 @click.option("--run-id", help="Name of this run's report directory (default: a UTC timestamp).")
 @click.option("-k", "select", help="Only the checks matching this pytest -k expression.")
-@click.option("-v", "--verbose", is_flag=True, help="One line per check.")
+@click.option(
+    "--min-tested",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="FAIL a run that tests fewer than PCT % of the catalogue's requirements.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="One line per check, and every NOT_TESTED and NA reason.")
 def certify(
     target: str | None,
     target_file: str | None,
@@ -202,11 +208,13 @@ def certify(
     reports: str,
     run_id: str | None,
     select: str | None,
+    min_tested: float | None,
     verbose: bool,
 ) -> None:
     """Certify an appliance: run the conformance suites and write reports/<run id>/ (results.json,
-    junit.xml, allure-results/, report.html). Exit 0 only when nothing FAILed; 1 when a check FAILed or
-    the expected-failures gate failed; 2 when nothing could be certified (a usage or target error).
+    junit.xml, allure-results/, report.html). Exit 0 PASS (nothing FAILed); 1 FAIL (a check FAILed, the
+    expected-failures gate failed, or less than --min-tested was tested); 2 NOT CERTIFIED (a usage or
+    target error: nothing judged); 130, 143, 129 INTERRUPTED by SIGINT, SIGTERM, SIGHUP.
     Secrets come from the target file's secret_env/secret_file, never from the command line."""
     from harness.certify import certify as run
 
@@ -221,6 +229,7 @@ def certify(
         expected_failures=expected_failures,
         select=select,
         verbose=verbose,
+        min_tested=min_tested,
     )
     sys.exit(code)
 

@@ -11,6 +11,7 @@ pytest run (the harness's own tests, a user's) are left alone.
 
 from __future__ import annotations
 
+import atexit
 import io
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,11 @@ from harness.target import PROFILES, Target, TargetConfigError, resolve, start_e
 from harness.validate import validate
 
 EVIDENCE_KEEP = 6  # exchanges attached to a FAIL or WARN, the latest ones
+EXIT_NOT_CERTIFIED = 2  # pytest's exit status when the pre-flight failed: nothing was judged
+PROGRESS_LEGEND = (
+    "progress: . PASS  F FAIL  W WARN  n NA  - NOT_TESTED  x an accepted expected failure  "
+    "E a check that could not be set up"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--rs-report-dir", help="write results.json and report.html here")
     group.addoption("--rs-run-id", help="the run's ID (default: a timestamp)")
     group.addoption(
+        "--rs-min-tested",
+        type=float,
+        metavar="PCT",
+        help="FAIL a run that tests fewer than PCT %% of the catalogue's requirements (NOT_TESTED ones)",
+    )
+    group.addoption(
         "--rs-requirements", help="TOML file of your own requirements ([[requirement]]) for checks of your own"
     )
 
@@ -55,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "api_version(since=None, until=None): API versions a check applies to")
     state = RunState(config)
     config.stash[STATE] = state
+    INTERRUPTS.clear()
 
 
 @dataclass
@@ -98,6 +111,10 @@ class RunState:
                 raise pytest.UsageError(str(exc)) from None
         self.started = time.time()
         self.results: RunResults | None = None
+        self.not_certified: str | None = None  # the pre-flight's one line: nothing was judged
+        self.interrupted: str | None = None  # what stopped the run before its end (a signal's name)
+        self.planned: int | None = None  # the checks this run was to run
+        self.clients: dict[str | None, ApplianceClient] = {}  # the pre-flight's clients, tokens in hand
 
 
 STATE = pytest.StashKey[RunState]()
@@ -156,19 +173,75 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.fixture(scope="session")
 def rs_target(request: pytest.FixtureRequest) -> TargetInfo:
-    """The target, started if embedded, its API version and namespaces negotiated through get_api_info."""
+    """The target, started if embedded, its API version and namespaces negotiated through get_api_info
+    (the pre-flight did both before the first check; see pytest_runtestloop)."""
     state = _state(request.config)
-    target = state.target or _resolve(request.config)
+    if state.info is None:  # a check outside the run loop (not in a normal run)
+        problem = _prepare(state, state.target or _resolve(request.config))
+        if problem:
+            raise TargetError(problem)
+    return state.info
+
+
+def _prepare(state: RunState, target: Target) -> str | None:
+    """Start the target if embedded, run the pre-flight, negotiate: None, or the one line saying why the
+    run cannot be certified. The embedded child is stopped at exit whatever happens (atexit, and the run
+    loop's finally)."""
+    from harness import preflight
+
+    state.target = target
     if target.embedded:
+        atexit.register(target.stop)
         try:
             start_embedded(target)
         except TargetConfigError as exc:
-            raise TargetError(str(exc)) from None
-        request.addfinalizer(target.stop)
+            return str(exc)
+    try:
+        state.clients = preflight.run(target, make_client)
+    except preflight.PreflightError as exc:
+        return REDACTOR.text(str(exc))
     info = TargetInfo(target)
     state.info = info
-    negotiate(info)
-    return info
+    negotiate(info, state.clients)
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    """Before the first check: the pre-flight (a failure runs no check: NOT CERTIFIED). After the last, or
+    when the run is interrupted: the embedded appliance is stopped and its data directory removed."""
+    state = _state(session.config)
+    checks = [item for item in session.items if is_check(item)]
+    if not checks or state.target is None or session.config.option.collectonly:
+        return (yield)
+    state.planned = len(checks)
+    try:
+        problem = _prepare(state, state.target)
+        if problem:
+            state.not_certified = problem
+            session.items[:] = []  # nothing is judged
+        else:
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None and reporter.verbosity <= 0:
+                reporter.write_line(PROGRESS_LEGEND)
+        return (yield)
+    finally:
+        if state.target.embedded:
+            state.target.stop()
+
+
+def pytest_keyboard_interrupt(excinfo) -> None:
+    """Ctrl-C, or a signal certify turned into an interruption (its `signal_name`): the run is incomplete."""
+    # pytest ends the run at the first KeyboardInterrupt; the hook has no config, so the flag is global
+    exc = excinfo.value
+    if isinstance(exc, KeyboardInterrupt):
+        name = getattr(exc, "signal_name", None)
+        if name is None:
+            name = "a stop request" if type(exc).__name__ == "Interrupted" else "SIGINT"
+        INTERRUPTS.append(name)
+
+
+INTERRUPTS: list[str] = []  # what interrupted runs in this process (the last is the current one's)
 
 
 def _resolve(config: pytest.Config) -> Target:
@@ -184,13 +257,13 @@ def _resolve(config: pytest.Config) -> Target:
         raise pytest.UsageError(str(exc)) from None
 
 
-def negotiate(info: TargetInfo) -> None:
+def negotiate(info: TargetInfo, clients: dict | None = None) -> None:
     """get_api_info as the most capable account: API version (hence the schemas) and the namespace; the
     build from the command API's check_health where the version has it."""
     account = next((r for r in ("full", "read_only", "no_command") if r in info.target.accounts), None)
     if account is None:
         return
-    client = make_client(info.target, account)
+    client = (clients or {}).get(account) or make_client(info.target, account)
     response = client.api_info()
     result = validate(io.BytesIO(response.content), kind="command")
     if result.status == "unusable" or result.root != "api_information":
@@ -222,8 +295,8 @@ def rs_expect(rs_target: TargetInfo) -> Expect:
 
 
 @pytest.fixture(scope="session")
-def rs_clients(rs_target: TargetInfo) -> dict[str | None, ApplianceClient]:
-    return {}
+def rs_clients(request: pytest.FixtureRequest, rs_target: TargetInfo) -> dict[str | None, ApplianceClient]:
+    return _state(request.config).clients  # the pre-flight's: their tokens are reused, not asked again
 
 
 @pytest.fixture(scope="session")
@@ -433,9 +506,15 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
-    if not state.records:
+    if exitstatus == pytest.ExitCode.INTERRUPTED and state.planned is not None:
+        state.interrupted = INTERRUPTS[-1] if INTERRUPTS else "an interruption"
+    if not state.records and state.not_certified is None and state.interrupted is None:
         return
     info = state.info
+    if state.interrupted is not None:
+        for record in state.records.values():
+            if record.verdict is None:  # the check in progress when the run was stopped
+                record.verdict, record.reason = verdicts.NOT_TESTED, f"interrupted by {state.interrupted}"
     gate = state.expected.gate(state.records.values(), info.target if info else None)
     results = RunResults(
         run_id=state.run_id,
@@ -446,9 +525,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         requirements=state.requirements,
         gate_problems=gate,
         expected_file=state.expected.source,
+        interrupted=state.interrupted,
+        not_certified=state.not_certified,
+        min_tested=session.config.getoption("--rs-min-tested", None),
+        planned=state.planned,
     )
     state.results = results
-    if gate and session.exitstatus == 0:
+    if state.not_certified is not None:
+        session.exitstatus = EXIT_NOT_CERTIFIED
+        session.config.option.verbose = min(session.config.option.verbose, -2)  # no "no tests ran" line
+    elif results.outcome == "FAIL" and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     report_dir = session.config.getoption("--rs-report-dir")
     if report_dir:
@@ -470,6 +556,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if results is None:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("rs-harness")
-    for line in results.summary_lines():
+    if results.not_certified is None:
+        terminalreporter.section("rs-harness")
+    for line in results.summary_lines(verbose=config.getoption("verbose", 0) > 0):
         write(REDACTOR.text(line))

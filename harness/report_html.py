@@ -106,15 +106,35 @@ class _Index:
 # -- sections -----------------------------------------------------------------------------------------------
 
 
+def _outcome(data: dict) -> str:
+    """PASS only for a run that finished with nothing FAILed: INTERRUPTED and NOT_CERTIFIED are their own."""
+    outcome = data.get("outcome")
+    if outcome in ("PASS", "FAIL", "NOT_CERTIFIED", "INTERRUPTED"):
+        return outcome
+    return verdicts.PASS if data.get("passed") else verdicts.FAIL
+
+
 def _header(data: dict, index: _Index) -> str:
     target = data["target"] or {}
     passed = data["passed"]
-    overall = verdicts.PASS if passed else verdicts.FAIL
+    overall = _outcome(data)
     failed = [c for c in index.checks if c["verdict"] == verdicts.FAIL]
     accepted = [c for c in failed if c["expected_failure"] is not None]
     gate = data["expected_failures"]["gate_problems"]
-    if passed:
-        why = "Nothing FAILed."
+    if overall == "NOT_CERTIFIED":
+        why = f"Nothing was judged: {data.get('not_certified')}"
+    elif overall == "INTERRUPTED":
+        planned = data.get("planned_checks")
+        of = f" of {planned}" if planned else ""
+        why = (
+            f"The run was interrupted by {data.get('interrupted_by')} after {len(index.checks)}{of} checks: "
+            "it is incomplete and certifies nothing. What it found so far is listed below."
+        )
+        if len(failed) > len(accepted):
+            why += f" {len(failed) - len(accepted)} check(s) FAILed before the interruption."
+    elif passed:
+        tested = sum(n for v, n in (data.get("requirement_counts") or {}).items() if v != verdicts.NOT_TESTED)
+        why = f"Nothing FAILed; {tested} of {len(data['requirements'])} requirements tested."
         if accepted:
             why += f" {len(accepted)} failure(s) accepted by the expected-failures file (listed below)."
     else:
@@ -123,12 +143,14 @@ def _header(data: dict, index: _Index) -> str:
             parts.append(f"{len(failed) - len(accepted)} check(s) FAILed")
         if gate:
             parts.append(f"the expected-failures gate reported {len(gate)} problem(s)")
+        if data.get("min_tested_problem"):
+            parts.append(data["min_tested_problem"])
         why = "; ".join(parts) + "." if parts else "The run did not pass."
         why = why[0].upper() + why[1:]
     out = [
         "<header>",
         "<h1>rs-harness certification report</h1>",
-        f'<div class="overall v-{overall}" id="overall" role="status">{overall}</div>',
+        f'<div class="overall v-{overall}" id="overall" role="status">{overall.replace("_", " ")}</div>',
         f'<p class="why" id="overall-why">{_e(why)}</p>',
     ]
     if target.get("embedded"):
@@ -422,7 +444,8 @@ padding:.1em .6em;border-radius:8px;margin:.2em 0}
 .badge{display:inline-block;color:#fff;font-weight:700;font-size:.8em;padding:1px 6px;border-radius:4px;
 white-space:nowrap}
 .v-FAIL.badge,.overall.v-FAIL{background:#b00020}.v-WARN.badge{background:#a85d00}
-.v-PASS.badge,.overall.v-PASS{background:#1b7f3b}.v-NA.badge{background:#6b7280}
+.v-PASS.badge,.overall.v-PASS{background:#1b7f3b}.overall.v-INTERRUPTED{background:#5b2a86}
+.overall.v-NOT_CERTIFIED{background:#444}.v-NA.badge{background:#6b7280}
 .v-NOT_TESTED.badge{background:#3b5b8c}
 .tag{font-size:.75em;border:1px solid #888;border-radius:3px;padding:0 3px;color:#555}
 .reason{white-space:pre-wrap;overflow-wrap:anywhere}.id{white-space:nowrap;font-family:monospace}
@@ -464,7 +487,7 @@ def render(results) -> str:
     """The report page for a harness.results.RunResults."""
     data = results.to_json()
     index = _Index(data)
-    overall = verdicts.PASS if data["passed"] else verdicts.FAIL
+    overall = _outcome(data).replace("_", " ")
     title = (
         f"rs-harness {overall}: {(data['target'] or {}).get('name') or 'unknown target'} ({data['run_id']})"
     )

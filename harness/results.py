@@ -21,6 +21,18 @@ from harness.redact import REDACTOR
 
 RESULTS_FORMAT = 1
 
+# A run's outcome: exactly one of these (results.json "outcome"; console and report show "_" as a space).
+PASS, FAIL, NOT_CERTIFIED, INTERRUPTED = "PASS", "FAIL", "NOT_CERTIFIED", "INTERRUPTED"
+OUTCOMES = (PASS, FAIL, NOT_CERTIFIED, INTERRUPTED)
+SUMMARY_FAILS = 20  # FAILs the console lists, one line each
+SUMMARY_LINE = 200  # characters of a FAIL's reason on that line
+
+
+def one_line(text: str, limit: int = SUMMARY_LINE) -> str:
+    """`text` collapsed to one line of at most `limit` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 @dataclass
 class Record:
@@ -95,6 +107,10 @@ class RunResults:
     requirements: dict[str, Requirement]
     gate_problems: list[str] = field(default_factory=list)
     expected_file: str | None = None
+    interrupted: str | None = None  # the signal that stopped the run before its end (SIGINT, SIGTERM, ...)
+    not_certified: str | None = None  # why nothing was judged (the pre-flight's one line)
+    min_tested: float | None = None  # --min-tested: the least % of the catalogue's requirements tested
+    planned: int | None = None  # checks the run was to run (an interrupted run ran fewer)
 
     @property
     def counts(self) -> Counter:
@@ -107,7 +123,40 @@ class RunResults:
 
     @property
     def passed(self) -> bool:
-        return not self.failures and not self.gate_problems
+        return self.outcome == PASS
+
+    @property
+    def complete(self) -> bool:
+        return self.interrupted is None
+
+    def tested(self) -> tuple[int, int]:
+        """(requirements tested: any verdict but NOT_TESTED, requirements in the catalogue)."""
+        reqs = self.requirement_results()
+        return sum(r.verdict != verdicts.NOT_TESTED for r in reqs), len(reqs)
+
+    def too_little_tested(self) -> str | None:
+        """Why the run tested less of the catalogue than --min-tested asks, or None."""
+        if self.min_tested is None:
+            return None
+        tested, total = self.tested()
+        share = 100.0 * tested / total if total else 0.0
+        if share + 1e-9 >= self.min_tested:
+            return None
+        return (
+            f"only {share:.1f}% of the requirements were tested ({tested} of {total}); "
+            f"--min-tested asks for {self.min_tested:g}%"
+        )
+
+    @property
+    def outcome(self) -> str:
+        """PASS, FAIL, NOT_CERTIFIED (nothing judged) or INTERRUPTED (the run did not finish)."""
+        if self.not_certified is not None:
+            return NOT_CERTIFIED
+        if self.interrupted is not None:
+            return INTERRUPTED
+        if self.failures or self.gate_problems or self.too_little_tested():
+            return FAIL
+        return PASS
 
     def requirement_results(self) -> list[RequirementResult]:
         by_req: dict[str, list[Record]] = {}
@@ -139,7 +188,14 @@ class RunResults:
             "finished": self.finished,
             "seconds": round(self.finished - self.started, 3),
             "target": self.target,
+            "outcome": self.outcome,
             "passed": self.passed,
+            "complete": self.complete,
+            "interrupted_by": self.interrupted,
+            "not_certified": self.not_certified,
+            "min_tested": self.min_tested,
+            "min_tested_problem": self.too_little_tested(),
+            "planned_checks": self.planned,
             "counts": {v: self.counts.get(v, 0) for v in verdicts.VERDICTS},
             "expected_failures": {"file": self.expected_file, "gate_problems": self.gate_problems},
             "requirement_counts": dict(Counter(r.verdict for r in reqs)),
@@ -156,7 +212,10 @@ class RunResults:
         path.write_text(json.dumps(REDACTOR.data(self.to_json()), indent=2), encoding="utf-8")
         return path
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, verbose: bool = False) -> list[str]:
+        """The console summary; its last line is the outcome. `verbose`: every NOT_TESTED and NA reason."""
+        if self.not_certified is not None:
+            return [self.not_certified]  # the one line saying what to fix; certify adds the outcome
         counts = self.counts
         target = self.target
         lines = [
@@ -168,14 +227,37 @@ class RunResults:
         ]
         reqs = Counter(r.verdict for r in self.requirement_results())
         lines.append("requirements: " + "  ".join(f"{v} {reqs.get(v, 0)}" for v in verdicts.VERDICTS))
+        if verbose:
+            for record in self.records:
+                if record.verdict in (verdicts.NOT_TESTED, verdicts.NA):
+                    lines.append(f"{record.verdict} {' '.join(record.requirements)} {record.name}: {record.reason}")
         accepted = [r for r in self.records if r.expected is not None]
         if accepted:
             lines.append(f"accepted by the expected-failures file: {len(accepted)}")
-        for record in self.failures[:20]:
-            lines.append(f"FAIL {' '.join(record.requirements)} {record.name}: {record.reason[:300]}")
-        if len(self.failures) > 20:
-            lines.append(f"... and {len(self.failures) - 20} more FAILs (see the report)")
+        for record in self.failures[:SUMMARY_FAILS]:
+            lines.append(one_line(f"FAIL {' '.join(record.requirements)} {record.name}: {record.reason}"))
+        if len(self.failures) > SUMMARY_FAILS:
+            lines.append(f"and {len(self.failures) - SUMMARY_FAILS} more: see report.html")
         for problem in self.gate_problems:
-            lines.append(f"GATE {problem}")
-        lines.append("verdict: " + ("PASS (nothing FAILed)" if self.passed else "FAIL"))
+            lines.append(one_line(f"GATE {problem}"))
+        little = self.too_little_tested()
+        if little:
+            lines.append(f"FAIL {little}")
+        tested, total = self.tested()
+        of = f"{tested} of {total} requirements tested"
+        outcome = self.outcome
+        if outcome == INTERRUPTED:
+            ran = f"{len(self.records)} of {self.planned} checks" if self.planned else f"{len(self.records)} checks"
+            lines.append(f"verdict: INTERRUPTED (by {self.interrupted} after {ran}; not a certification)")
+        elif outcome == PASS:
+            lines.append(f"verdict: PASS (nothing FAILed; {of})")
+        else:
+            why = []
+            if self.failures:
+                why.append(f"{len(self.failures)} check(s) FAILed")
+            if self.gate_problems:
+                why.append(f"{len(self.gate_problems)} expected-failures gate problem(s)")
+            if little:
+                why.append("too little tested")
+            lines.append(f"verdict: FAIL ({'; '.join(why + [of])})")
         return lines

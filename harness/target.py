@@ -211,6 +211,7 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8"
     )
+    target._process, target._data_dir = process, data_dir  # target.stop() removes both, even mid-start
     first: list[str] = []
     reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
     reader.start()
@@ -219,7 +220,7 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     if not line.startswith("listening on "):
         process.kill()
         rest = process.stdout.read() if process.poll() is not None else ""
-        shutil.rmtree(data_dir, ignore_errors=True)
+        target.stop()
         raise TargetConfigError(f"the embedded appliance did not start: {(line + rest).strip()[:500]}")
     # keep draining its output so it never blocks on a full pipe
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
@@ -229,5 +230,4 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
         target.accounts[entry["name"]] = Credentials(entry["client_id"], entry["client_secret"])
     target.url = line.removeprefix("listening on ").strip()
     target.name = f"embedded reference appliance (rs-harness serve --seed {seed} --speed {EMBEDDED_SPEED})"
-    target._process, target._data_dir = process, data_dir
     return target

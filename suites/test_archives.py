@@ -87,7 +87,7 @@ def decompressed(response, data: bytes) -> bytes:
             verdicts.not_tested(
                 f"the archive decompresses to more than {DECOMPRESSED_MAX >> 20} MB; not parsed"
             )
-        verdicts.fail(f"the archive does not decompress: {exc}")
+        verdicts.fail(f"the archive does not decompress: {exc}", req="ARC-GET-001")
 
 
 def chosen(listings: Listings, kind: str, which: str) -> tuple[str, arc.ArchiveEntry]:
@@ -120,7 +120,7 @@ def test_history_is_kept_for_seven_active_days(listings):
     arc.seven_days({date: len(entries) for date, entries in listings.days.items()})
 
 
-@pytest.mark.req("ARC-LIST-001", "ARC-LIST-002")
+@pytest.mark.req("ARC-LIST-002", "ARC-LIST-001")  # "a date without archives lists none" is ARC-LIST-002
 def test_a_date_without_archives_lists_none(api, rs_expect):
     response = api.report("ArchiveListing", {"date": "2000-01-01"})
     root = xml_answer(response.content, rs_expect, "reporting", ("archives", "error"))
@@ -152,7 +152,8 @@ def test_state_archive(api, listings, which):
     missing = sorted(set(arc.TABLES) - set(doc))
     if missing:
         verdicts.warn(
-            f"state archive {date} {entry.index} without the tables {', '.join(missing)} (null when empty)"
+            f"state archive {date} {entry.index} without the tables {', '.join(missing)} (null when empty)",
+            req="ARC-JSON-001",
         )
 
 

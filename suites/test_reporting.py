@@ -119,6 +119,11 @@ def forms(now: float) -> dict[str, dict]:
 FORM_REQS = {"start_date": "-002", "start_time": "-003", "end_date": "-004", "end_time": "-005"}
 
 
+def form_req(prefix: str, form: str) -> str:
+    """The requirement of a window form: the report's start_date, start_time, end_date or end_time rule."""
+    return f"{prefix}{FORM_REQS['_'.join(form.split('_')[:2])]}"
+
+
 def form_params(requirement: str | None = None) -> list:
     """pytest params of the window forms; `requirement`: the report's requirement prefix whose -002..-005
     are its start_date, start_time, end_date and end_time rules."""
@@ -171,7 +176,7 @@ def test_get_and_form_encoded_post_give_the_same_report(api, rs_expect, support)
         small(api, rs_expect, "SupportSessionListing", support.params, method="POST")
     )
     settled = [f.lsid for f in support.settled()]
-    rpt.all_present(got, settled, "SupportSessionListing by GET")
+    rpt.all_present(got, settled, "SupportSessionListing by GET", "RPT-SSL-001")
     rpt.all_present(posted, settled, "SupportSessionListing by POST (form-encoded body)")
 
 
@@ -214,7 +219,7 @@ def _bad_requests() -> list:
     return [pytest.param(name, params, id=case) for case, (name, params) in cases.items()]
 
 
-@pytest.mark.req("RPT-GEN-012", "RPT-GEN-013")
+@pytest.mark.req("RPT-GEN-013", "RPT-GEN-012")  # a report answered: GEN-013; a 5xx or a bare <error>: GEN-012
 @pytest.mark.parametrize("name, params", _bad_requests())
 def test_requests_outside_the_parameter_sets_are_refused(api, rs_expect, name, params):
     rpt.refused(api.report(name, params), rs_expect)
@@ -271,18 +276,19 @@ PERMISSION_OF = {
 }  # fmt: skip
 
 
-def _report_params(roles=None) -> list:
+def _report_params(roles=None, also: tuple[str, ...] = ()) -> list:
+    """One param per report, its permission requirement first (the primary one: an account with the
+    permission gets the report, one without it an <error>), then `also`."""
     out = []
     for name, req in PERMISSION_OF.items():
         for role in roles or [None]:
             ident = name if role is None else f"{role}-{name}"
             args = (name,) if role is None else (role, name)
-            out.append(pytest.param(*args, marks=pytest.mark.req(req), id=ident))
+            out.append(pytest.param(*args, marks=pytest.mark.req(req, *also), id=ident))
     return out
 
 
-@pytest.mark.req("RPT-GEN-010", "RPT-GEN-001")
-@pytest.mark.parametrize("name", _report_params())
+@pytest.mark.parametrize("name", _report_params(also=("RPT-GEN-010", "RPT-GEN-001")))
 def test_a_reporting_only_account_gets_the_report(rs_target, rs_client, rs_expect, sample, name):
     client = rs_client("reporting_only")
     params = sample[name]
@@ -296,8 +302,7 @@ def test_a_reporting_only_account_gets_the_report(rs_target, rs_client, rs_expec
             rpt.stream_ok(response, spool, rs_expect, rpt.REPORT_ROOTS[name])
 
 
-@pytest.mark.req("RPT-GEN-012")
-@pytest.mark.parametrize("role, name", _report_params(ROLES_WITHOUT_REPORTING))
+@pytest.mark.parametrize("role, name", _report_params(ROLES_WITHOUT_REPORTING, also=("RPT-GEN-012",)))
 def test_an_account_without_the_permission_is_refused(rs_target, rs_client, rs_expect, sample, role, name):
     client = rs_client(role)
     params = sample[name] or {"lsid": unknown_lsid(), "instance": 0}
@@ -315,27 +320,23 @@ def test_support_session_window(api, rs_expect, support, form):
     params = forms(support.before)[form]
     before = time.time()
     found = collect(api, rs_expect, "SupportSession", params, rpt.session_facts)
-    win = rpt.window_of(params)
+    win, req = rpt.window_of(params), form_req("RPT-SS", form)
     for facts in found:
-        assert facts.session_type == "support", (
-            f"session {facts.lsid}: <session_type>{facts.session_type}</session_type>"
-        )
+        rpt.session_type_is(facts, "support")
         rpt.duration_agrees(facts, before)
-        rpt.in_window(facts, win)
+        rpt.in_window(facts, win, req)
     lsids = [f.lsid for f in found]
     rpt.unique(lsids, f"SupportSession {form}")
     expected = [f.lsid for f in support.facts.values() if rpt.expected_in(win, f, support.before)]
-    rpt.all_present(lsids, expected, f"SupportSession for {win}")
+    rpt.all_present(lsids, expected, f"SupportSession for {win}", req)
 
 
 @pytest.mark.req("RPT-SS-012", "RPT-SS-013", "RPT-SS-014", "RPT-SS-015", "RPT-SS-016")
 def test_support_sessions_agree_with_themselves(support):
+    rpt.no_problems(support.problems)  # each a defect of its requirement: the rest is still judged
     for facts in support.facts.values():
-        assert facts.session_type == "support", (
-            f"session {facts.lsid}: <session_type>{facts.session_type}</session_type>"
-        )
+        rpt.session_type_is(facts, "support")
         rpt.duration_agrees(facts, support.before)
-    rpt.no_problems(support.problems)
 
 
 def settled_sample(taken: Taken, n: int) -> list[str]:
@@ -391,7 +392,7 @@ def test_support_session_limit(api, rs_expect, support, kind):
     found = collect(api, rs_expect, "SupportSession", params, rpt.session_facts)
     win = rpt.window_of(params)
     for facts in found:
-        rpt.in_window(facts, win)
+        rpt.in_window(facts, win, "RPT-SS-003")
         rpt.limit_holds(facts, limit)
         if facts.settled(support.before) and facts.start >= support.lo and facts.lsid not in support.facts:
             verdicts.fail(
@@ -427,17 +428,19 @@ def test_support_session_listing_window(api, rs_expect, support, form):
     params = forms(support.before)[form]
     entries = rpt.listing_entries(small(api, rs_expect, "SupportSessionListing", params))
     win = rpt.window_of(params)
-    rpt.known_in_window(entries, support.facts, win, f"SupportSessionListing {form}")
+    rpt.known_in_window(entries, support.facts, win, f"SupportSessionListing {form}", "RPT-SSL-002")
     expected = [f.lsid for f in support.facts.values() if rpt.expected_in(win, f, support.before)]
-    rpt.all_present(entries, expected, f"SupportSessionListing for {win}")
+    rpt.all_present(entries, expected, f"SupportSessionListing for {win}", "RPT-SSL-002")
 
 
 @pytest.mark.req("RPT-SSL-004", "RPT-SSL-005", "RPT-SSL-002")
 def test_support_session_listing_agrees_with_support_session(support, listing):
-    rpt.all_present(listing, [f.lsid for f in support.settled()], "SupportSessionListing of the same window")
     for lsid, entry in listing.items():
         if lsid in support.facts:
-            rpt.listing_agrees(entry, support.facts[lsid])
+            rpt.listing_agrees(entry, support.facts[lsid])  # defects of RPT-SSL-005 / RPT-SSL-004
+    rpt.all_present(
+        listing, [f.lsid for f in support.settled()], "SupportSessionListing of the same window", "RPT-SSL-002"
+    )
 
 
 @pytest.mark.req("RPT-SSL-006")
@@ -521,20 +524,21 @@ def test_exit_survey_forms(api, rs_expect, support, surveys, name, form):
         win = rpt.window_of(params)
     rows = collect(api, rs_expect, name, params, survey_with_problems)
     found = [f.lsid for f, _ in rows]
-    for facts, problems in rows:
+    rpt.no_problems(p for _, problems in rows for p in problems)  # RPT-SVY-008, the check goes on
+    for facts, _ in rows:
         rpt.survey_kind(facts, SURVEYS[name])
-        rpt.no_problems(problems)
         if win is not None:
             rpt.survey_in_window(facts, win, support.facts.get(facts.lsid))
     if win is None:
-        rpt.only(found, asked, f"{name} {form}")
-        rpt.all_present(found, asked, f"{name} {form}")
+        rpt.only(found, asked, f"{name} {form}", "RPT-SVY-003")
+        rpt.all_present(found, asked, f"{name} {form}", "RPT-SVY-003")
     else:
         rpt.unique(found, f"{name} {form}")
         rpt.all_present(
             found,
             [s for s in settled if rpt.expected_in(win, support.facts[s], support.before)],
             f"{name} for {win}",
+            "RPT-SVY-002",
         )
 
 
@@ -560,7 +564,9 @@ def test_exit_survey_filters(api, rs_expect, support, surveys, by):
         lsid for lsid, f in known.items()
         if getattr(f, attribute) == ident and lsid in support.facts and support.facts[lsid].settled(support.before)
     ]  # fmt: skip
-    rpt.all_present([f.lsid for f in rows], settled, f"SupportCustExitSurvey {params}")
+    rpt.all_present(
+        [f.lsid for f in rows], settled, f"SupportCustExitSurvey {params}", "RPT-SVY-005" if by == "site" else None
+    )
 
 
 @pytest.mark.req("RPT-SVY-007")
@@ -581,7 +587,7 @@ def test_support_team_window(api, rs_expect, support, form):
     params = forms(support.before)[form]
     before = time.time()
     report = rpt.team_report(small(api, rs_expect, "SupportTeam", params))
-    rpt.echoes_window(report.start, report.end, rpt.window_of(params), before, time.time())
+    rpt.echoes_window(report.start, report.end, rpt.window_of(params), before, time.time(), "RPT-ST-002")
     rpt.team_events_within(report)
 
 
@@ -630,7 +636,7 @@ def test_license_usage(api, rs_expect, support, form, group_by):
     params = {**forms(support.before)[form], "group_by": group_by}
     before = time.time()
     report = rpt.license_report(small(api, rs_expect, "LicenseUsage", params))
-    rpt.echoes_window(report.start, report.end, rpt.window_of(params), before, time.time())
+    rpt.echoes_window(report.start, report.end, rpt.window_of(params), before, time.time(), "RPT-LU-002")
     rpt.license_rules(report, group_by)
 
 
@@ -655,24 +661,22 @@ def test_presentation_session(api, rs_expect, presentations, form):
         win = rpt.window_of(params)
     before = time.time()
     rows = collect(api, rs_expect, "PresentationSession", params, with_problems)
-    for facts, problems in rows:
-        assert facts.session_type == "presentation", (
-            f"presentation {facts.lsid}: <session_type>{facts.session_type}</session_type>"
-        )
+    rpt.no_problems(p for _, problems in rows for p in problems)  # each a defect of its requirement
+    for facts, _ in rows:
+        rpt.session_type_is(facts, "presentation")
         rpt.duration_agrees(facts, before)
-        rpt.no_problems(problems)
         if win is not None:
-            rpt.in_window(facts, win)
+            rpt.in_window(facts, win, "RPT-PS-002")
     found = [f.lsid for f, _ in rows]
     if win is None:
-        rpt.only(found, asked, f"PresentationSession {form}")
-        rpt.all_present(found, asked, f"PresentationSession {form}")
+        rpt.only(found, asked, f"PresentationSession {form}", "RPT-PS-003")
+        rpt.all_present(found, asked, f"PresentationSession {form}", "RPT-PS-003")
     else:
         rpt.unique(found, f"PresentationSession {form}")
         expected = [
             f.lsid for f in presentations.facts.values() if rpt.expected_in(win, f, presentations.before)
         ]
-        rpt.all_present(found, expected, f"PresentationSession for {win}")
+        rpt.all_present(found, expected, f"PresentationSession for {win}", "RPT-PS-002")
 
 
 @pytest.mark.req("RPT-PS-007")
@@ -685,7 +689,7 @@ def test_presentation_limit(api, rs_expect, presentations, kind):
         verdicts.not_tested("no presentation of the last seven days has a presenter")
     params = {**presentations.params, "limit": limit}
     for facts in collect(api, rs_expect, "PresentationSession", params, rpt.session_facts):
-        rpt.in_window(facts, rpt.window_of(params))
+        rpt.in_window(facts, rpt.window_of(params), "RPT-PS-002")
         rpt.limit_holds(facts, limit, presentation=True)
 
 
@@ -695,18 +699,20 @@ def test_presentation_session_listing(api, rs_expect, presentations, form):
     params = forms(presentations.before)[form]
     entries = rpt.listing_entries(small(api, rs_expect, "PresentationSessionListing", params))
     win = rpt.window_of(params)
-    rpt.known_in_window(entries, presentations.facts, win, f"PresentationSessionListing {form}")
+    rpt.known_in_window(entries, presentations.facts, win, f"PresentationSessionListing {form}", "RPT-PSL-002")
     expected = [
         f.lsid for f in presentations.settled() if rpt.expected_in(win, f, presentations.before)
     ]  # completed presentations: "ready to be archived"
-    rpt.all_present(entries, expected, f"PresentationSessionListing for {win}")
+    rpt.all_present(entries, expected, f"PresentationSessionListing for {win}", "RPT-PSL-002")
 
 
 # --- recordings ----------------------------------------------------------------------------------------------
 
 
-def download(client, name: str, params: dict, expect, wanted: bool) -> None:
-    """A recording that exists is a file (offered as an attachment); one that does not, an <error>."""
+def download(client, name: str, params: dict, expect, wanted: bool, absent_req: str | None = None) -> None:
+    """A recording that exists is a file (offered as an attachment: RPT-SSR-002); one that does not, an
+    <error> (`absent_req`: its rule, None: the check's primary one). A failure keeps the requirement it was
+    charged to."""
     response, spool = client.report_stream(name, params)
     try:
         with spool:
@@ -716,7 +722,8 @@ def download(client, name: str, params: dict, expect, wanted: bool) -> None:
             else:
                 rpt.download_error(response, spool, expect)
     except verdicts.CheckFailed as exc:
-        raise verdicts.CheckFailed(f"{name} {params}: {exc}") from None
+        req = exc.req if exc.req is not None or wanted else absent_req
+        raise verdicts.CheckFailed(f"{name} {params}: {exc}", req) from None
 
 
 @pytest.mark.req("RPT-SSR-001", "RPT-SSR-002", "RPT-SSR-003", "RPT-SSL-003")
@@ -727,8 +734,8 @@ def test_support_session_recording(api, rs_expect, support, listing):
     if recorded is not None:
         download(api, "SupportSessionRecording", {"lsid": recorded}, rs_expect, True)
     if unrecorded is not None:
-        download(api, "SupportSessionRecording", {"lsid": unrecorded}, rs_expect, False)
-    download(api, "SupportSessionRecording", {"lsid": unknown_lsid()}, rs_expect, False)
+        download(api, "SupportSessionRecording", {"lsid": unrecorded}, rs_expect, False, "RPT-SSR-003")
+    download(api, "SupportSessionRecording", {"lsid": unknown_lsid()}, rs_expect, False, "RPT-SSR-003")
 
 
 @pytest.mark.parametrize(
@@ -744,7 +751,8 @@ def test_instance_recordings(api, rs_expect, support, name, attribute):
     base = instances[0]  # the report numbers from 0 (its own table) or 1 (the CommandShellRecording section)
     for instance in instances[:2]:
         download(api, name, {"lsid": facts.lsid, "instance": instance - base}, rs_expect, True)
-    download(api, name, {"lsid": facts.lsid, "instance": len(instances)}, rs_expect, False)
+    past_last = {"ShowMyScreenRecording": "RPT-SMS-002", "CommandShellRecording": "RPT-CSR-002"}[name]
+    download(api, name, {"lsid": facts.lsid, "instance": len(instances)}, rs_expect, False, past_last)
 
 
 @pytest.mark.req("RPT-PSR-001", "RPT-PSL-003", "RPT-SSR-002")

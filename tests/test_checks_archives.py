@@ -1,5 +1,5 @@
 """The ArchiveListing and Archive checks PASS on good crafted archives (and on the embedded appliance's
-own, made on a manual clock) and FAIL on bad ones."""
+own, made on a manual clock) and FAIL on bad ones, each failure charged to the requirement it breaks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from harness.checks import archives as arc
-from harness.verdicts import WARNINGS, CheckFailed
+from harness.verdicts import CheckFailed, checking
 
 DAY0 = 1_699_920_000  # 2023-11-14T00:00:00Z
 DATE = "2023-11-14"
@@ -19,10 +19,18 @@ T = DAY0 + 8 * 3600
 
 
 @pytest.fixture(autouse=True)
-def _no_warnings():
-    WARNINGS.clear()
-    yield
-    WARNINGS.clear()
+def ctx():
+    """The check context of each test: what warn() recorded."""
+    with checking() as context:
+        yield context
+
+
+def fails(call, *args, match: str, req: str | None, **kwargs) -> CheckFailed:
+    """`call` FAILs with a reason matching `match`, charged to `req`."""
+    with pytest.raises(CheckFailed, match=match) as e:
+        call(*args, **kwargs)
+    assert e.value.req == req, (match, e.value.req)
+    return e.value
 
 
 def iso(ts: int) -> str:
@@ -56,36 +64,44 @@ def test_listing_entries_and_rules():
     assert found[2] == arc.ArchiveEntry("event", 2, T + 600, end=T + 1200)
     arc.listing_rules(found, DATE)
     arc.listing_rules([], DATE)
-    with pytest.raises(CheckFailed, match="<bogus_archive>"):
-        arc.listing_entries(entries_xml("<bogus_archive/>"))
-    with pytest.raises(CheckFailed, match="empty <time>"):
-        arc.listing_entries(entries_xml("<state_archive><time></time><index>1</index></state_archive>"))
+    fails(arc.listing_entries, entries_xml("<bogus_archive/>"), match="<bogus_archive>", req="ARC-LIST-001")
+    fails(arc.listing_entries, entries_xml("<state_archive><time></time><index>1</index></state_archive>"),
+          match="empty <time>", req="ARC-LIST-007")  # fmt: skip
+    for item, reason, req in [
+        (state_xml(1, T, 1).replace("<index>1</index>", "<index>one</index>"), "not an integer", "ARC-LIST-003"),
+        (state_xml(1, T, 1).replace(f'timestamp="{T}"', f'timestamp="{T + 60}"'), "60 s apart", "ARC-LIST-007"),
+        (state_xml(1, T, 1).replace(f'<time timestamp="{T}">', "<time>"), "no timestamp", "ARC-LIST-007"),
+        (state_xml(1, T, 1).replace("<event_archive_index>1<", "<event_archive_index>x<"), "not an integer",
+         "ARC-LIST-005"),
+        (event_xml(1, T, T + 600).replace(f'timestamp="{T + 600}"', f'timestamp="{T + 660}"'), "60 s apart",
+         "ARC-LIST-004"),
+    ]:  # fmt: skip
+        fails(arc.listing_entries, entries_xml(item), match=reason, req=req)
 
 
 @pytest.mark.parametrize(
-    "items, reason",
+    "items, reason, req",
     [
-        ((state_xml(1, T + 3 * 86400, 1),), "another day"),
-        ((event_xml(1, T, T + 601),), "at most ten minutes"),
-        ((event_xml(1, T, T),), "at most ten minutes"),
-        ((state_xml(1, T, 1), state_xml(1, T + 1800, 2)), "listed more than once"),
-        ((state_xml(2, T, 1),), "the first of a day is 1"),
+        ((state_xml(1, T + 3 * 86400, 1),), "another day", "ARC-LIST-002"),
+        ((event_xml(1, T, T + 601),), "at most ten minutes", "ARC-LIST-004"),
+        ((event_xml(1, T, T),), "at most ten minutes", "ARC-LIST-004"),
+        ((state_xml(1, T, 1), state_xml(1, T + 1800, 2)), "listed more than once", "ARC-LIST-003"),
+        ((state_xml(2, T, 1),), "the first of a day is 1", "ARC-LIST-003"),
         (
             (state_xml(1, T, 2), event_xml(1, T, T + 600), event_xml(2, T + 1200, T + 1800)),
             "not immediately after",
+            "ARC-LIST-005",
         ),
     ],
 )
-def test_listing_rules_fail(items, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        arc.listing_rules(arc.listing_entries(entries_xml(*items)), DATE)
+def test_listing_rules_fail(items, reason, req):
+    fails(arc.listing_rules, arc.listing_entries(entries_xml(*items)), DATE, match=reason, req=req)
 
 
 def test_seven_days():
     days = {f"2023-11-{d:02d}": 1 for d in range(6, 14)}
     arc.seven_days({**days, "2023-11-05": 0})  # today and the seven before it
-    with pytest.raises(CheckFailed, match="9 days"):
-        arc.seven_days({**days, "2023-11-05": 3})
+    fails(arc.seven_days, {**days, "2023-11-05": 3}, match="9 days", req="ARC-GEN-003")
 
 
 # --- Archive: files ---------------------------------------------------------------------------------------
@@ -94,13 +110,12 @@ def test_seven_days():
 def test_gzip_file():
     ok = crafted.Response(200, gzip.compress(b"{}"), {"content-type": "application/gzip"})
     arc.gzip_file(ok, ok.content)
-    for response, reason in [
-        (crafted.reporting("<error>No archives found for the given search criteria.</error>"), "XML where"),
-        (crafted.Response(404, gzip.compress(b"{}")), "HTTP 404"),
-        (crafted.Response(200, b'{"queue": null}'), "not gzip"),
-    ]:
-        with pytest.raises(CheckFailed, match=reason):
-            arc.gzip_file(response, response.content)
+    for response, reason, req in [
+        (crafted.reporting("<error>No archives found for the given search criteria.</error>"), "XML where", None),
+        (crafted.Response(404, gzip.compress(b"{}")), "HTTP 404", None),
+        (crafted.Response(200, b'{"queue": null}'), "not gzip", "ARC-GET-001"),
+    ]:  # None: the caller's (the download's ARC-GET-001, the permission's ARC-GEN-002)
+        fails(arc.gzip_file, response, response.content, match=reason, req=req)
 
 
 def row(table: str, **values) -> dict:
@@ -124,13 +139,18 @@ GOOD_STATE = state_doc(
 )  # fmt: skip
 
 
-def test_state_archive_passes():
+def test_state_archive_passes(ctx):
     doc = arc.state_archive(json.dumps(GOOD_STATE).encode(), T)
     assert doc["queue"]["1"]["name"] == "General"
     arc.state_references(doc)
-    assert not WARNINGS
+    assert not ctx.charges
     arc.state_archive(json.dumps({**GOOD_STATE, "widget": {"1": {"x": 1}}}).encode(), T)
-    assert WARNINGS and "'widget' is not in the guide's tables" in WARNINGS[0]
+    assert ctx.warnings and "'widget' is not in the guide's tables" in ctx.warnings[0]
+    extra = json.loads(json.dumps(GOOD_STATE))
+    extra["queue"]["1"]["colour"] = "blue"
+    arc.state_archive(json.dumps(extra).encode(), T)
+    assert "queue.colour is not a field the guide documents" in ctx.warnings[1]
+    assert ctx.charged() == ["ARC-JSON-002", "ARC-JSON-002"]
 
 
 def bad_state(table: str, row_id: str, **change) -> bytes:
@@ -140,32 +160,30 @@ def bad_state(table: str, row_id: str, **change) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "data, reason",
+    "data, reason, req",
     [
-        (b"[1, 2]", "not a single object"),
-        (b"{not json", "not JSON"),
-        (json.dumps({**GOOD_STATE, "queue": {}}).encode(), "a table without data is null"),
-        (json.dumps({**GOOD_STATE, "queue": [1]}).encode(), "not an object of rows"),
-        (json.dumps({**GOOD_STATE, "queue": {"q1": row("queue")}}).encode(), "row id 'q1'"),
-        (json.dumps({**GOOD_STATE, "queue": {"1": "General"}}).encode(), "not an object"),
-        (json.dumps({**GOOD_STATE, "queue": {"1": {"name": "General"}}}).encode(), "lacks code_name"),
-        (bad_state("queue", "1", type="vip"), "type is 'vip'"),
-        (bad_state("representative", "2", connected=2), "connected is 2"),
-        (bad_state("representative", "2", user_id="5"), "user_id is '5'"),
-        (bad_state("support_session", "3", priority=4), "priority is 4"),
-        (bad_state("support_session", "3", created_timestamp="yesterday"), "a UNIX timestamp"),
-        (bad_state("support_session", "3", created_timestamp=T + 60), "after the snapshot"),
+        (b"[1, 2]", "not a single object", "ARC-JSON-001"),
+        (b"{not json", "not JSON", "ARC-JSON-001"),
+        (json.dumps({**GOOD_STATE, "queue": {}}).encode(), "a table without data is null", "ARC-JSON-001"),
+        (json.dumps({**GOOD_STATE, "queue": [1]}).encode(), "not an object of rows", "ARC-JSON-001"),
+        (json.dumps({**GOOD_STATE, "queue": {"q1": row("queue")}}).encode(), "row id 'q1'", "ARC-JSON-003"),
+        (json.dumps({**GOOD_STATE, "queue": {"1": "General"}}).encode(), "not an object", "ARC-JSON-001"),
+        (json.dumps({**GOOD_STATE, "queue": {"1": {"name": "General"}}}).encode(), "lacks code_name", "ARC-JSON-004"),
+        (bad_state("queue", "1", type="vip"), "type is 'vip'", "ARC-JSON-003"),
+        (bad_state("representative", "2", connected=2), "connected is 2", "ARC-JSON-003"),
+        (bad_state("representative", "2", user_id="5"), "user_id is '5'", "ARC-JSON-003"),
+        (bad_state("support_session", "3", priority=4), "priority is 4", "ARC-JSON-003"),
+        (bad_state("support_session", "3", created_timestamp="yesterday"), "a UNIX timestamp", "ARC-JSON-003"),
+        (bad_state("support_session", "3", created_timestamp=T + 60), "after the snapshot", "ARC-JSON-004"),
     ],
-)
-def test_state_archive_fails(data, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        arc.state_archive(data, T)
+)  # fmt: skip
+def test_state_archive_fails(data, reason, req):
+    fails(arc.state_archive, data, T, match=reason, req=req)
 
 
 def test_state_references_fail():
     doc = json.loads(bad_state("customer_client", "4", support_session_id=99))
-    with pytest.raises(CheckFailed, match="support_session_id=99, no such support_session row"):
-        arc.state_references(doc)
+    fails(arc.state_references, doc, match="support_session_id=99, no such support_session row", req="ARC-JSON-005")
 
 
 # --- Archive: event lines ---------------------------------------------------------------------------------
@@ -195,54 +213,56 @@ def encoded(lines) -> bytes:
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
 
 
-def test_event_archive_passes():
+def test_event_archive_passes(ctx):
     lines = arc.event_lines(encoded(GOOD_LINES) + b"\n")
     assert len(lines) == len(GOOD_LINES)
     arc.event_archive(lines, T, T + 600, presentations=["ab" * 16])
-    assert not WARNINGS
+    assert not ctx.charges
 
 
-def test_event_archive_warns_on_what_the_guide_does_not_list():
+def test_event_archive_warns_on_what_the_guide_does_not_list(ctx):
     lines = [chat(T, mood="happy"), {**chat(T), "name": "coffee_break"}, {**chat(T), "data": {"body": "x"}},
-             {"type": "model_update", "timestamp": T, "widget": {"1": {}}}]  # fmt: skip
+             {"type": "model_update", "timestamp": T, "widget": {"1": {}}},
+             {"type": "model_delete", "timestamp": T, "gadget": ["1"]}]  # fmt: skip
     arc.event_archive(lines, T, T + 600)
-    assert len(WARNINGS) == 4
-    assert "mood" in WARNINGS[0] and "coffee_break" in WARNINGS[1] and "lacks destination" in WARNINGS[2]
+    assert len(ctx.warnings) == 5
+    assert "mood" in ctx.warnings[0] and "coffee_break" in ctx.warnings[1] and "lacks destination" in ctx.warnings[2]
+    assert ctx.charged() == ["ARC-JSON-011", "ARC-JSON-011", "ARC-JSON-011", "ARC-JSON-002", "ARC-JSON-002"]
 
 
 @pytest.mark.parametrize(
-    "lines, reason",
+    "lines, reason, req",
     [
-        ([{"timestamp": T}], "type None"),
-        ([{"type": "model_upsert", "timestamp": T}], "model_upsert"),
-        ([chat(T + 20), chat(T + 10)], "not ordered from oldest to newest"),
-        ([chat(T - 1)], "outside the archive's"),
-        ([chat(T + 601)], "outside the archive's"),
-        ([{**chat(T), "timestamp": "now"}], "not a UNIX timestamp"),
-        ([{"type": "session_event", "timestamp": T, "name": "chat_message"}], "without its lsid"),
-        ([{**chat(T), "data": ["Hello"]}], "not an object"),
-        ([{"type": "model_insert", "timestamp": T, "queue": {"1": {"name": "General"}}}], "lacks code_name"),
-        ([{"type": "model_update", "timestamp": T, "queue": {"1": {"type": "vip"}}}], "type is 'vip'"),
-        ([{"type": "model_delete", "timestamp": T, "queue": ["first"]}], "row id 'first'"),
-        ([{**chat(T), "lsid": "ab" * 16, "name": "session_start"}], "excludes from archives"),
+        ([{"timestamp": T}], "type None", "ARC-JSON-007"),
+        ([{"type": "model_upsert", "timestamp": T}], "model_upsert", "ARC-JSON-007"),
+        ([chat(T + 20), chat(T + 10)], "not ordered from oldest to newest", "ARC-JSON-008"),
+        ([chat(T - 1)], "outside the archive's", "ARC-JSON-008"),
+        ([chat(T + 601)], "outside the archive's", "ARC-JSON-008"),
+        ([{**chat(T), "timestamp": "now"}], "not a UNIX timestamp", "ARC-JSON-010"),
+        ([{"type": "model_update", "timestamp": "now", "queue": {}}], "not a UNIX timestamp", "ARC-JSON-008"),
+        ([{"type": "session_event", "timestamp": T, "name": "chat_message"}], "without its lsid", "ARC-JSON-010"),
+        ([{**chat(T), "data": ["Hello"]}], "not an object", "ARC-JSON-010"),
+        ([{"type": "model_insert", "timestamp": T, "queue": {"1": {"name": "General"}}}], "lacks code_name",
+         "ARC-JSON-009"),
+        ([{"type": "model_update", "timestamp": T, "queue": {"1": {"type": "vip"}}}], "type is 'vip'", "ARC-JSON-009"),
+        ([{"type": "model_update", "timestamp": T, "queue": ["1"]}], "not an object of rows", "ARC-JSON-009"),
+        ([{"type": "model_delete", "timestamp": T, "queue": ["first"]}], "row id 'first'", "ARC-JSON-003"),
+        ([{**chat(T), "lsid": "ab" * 16, "name": "session_start"}], "excludes from archives", "ARC-JSON-012"),
     ],
-)
-def test_event_archive_fails(lines, reason):
-    with pytest.raises(CheckFailed, match=reason):
-        arc.event_archive(lines, T, T + 600, presentations=["ab" * 16])
+)  # fmt: skip
+def test_event_archive_fails(lines, reason, req):
+    fails(arc.event_archive, lines, T, T + 600, presentations=["ab" * 16], match=reason, req=req)
 
 
 def test_event_lines_fail():
-    with pytest.raises(CheckFailed, match="line 2: not JSON"):
-        arc.event_lines(b'{"type": "truncate_model"}\n{oops\n')
-    with pytest.raises(CheckFailed, match="line 1: a JSON list"):
-        arc.event_lines(b"[1]\n")
+    fails(arc.event_lines, b'{"type": "truncate_model"}\n{oops\n', match="line 2: not JSON", req="ARC-JSON-006")
+    fails(arc.event_lines, b"[1]\n", match="line 1: a JSON list", req="ARC-JSON-006")
 
 
 # --- the embedded appliance's own archives pass -----------------------------------------------------------
 
 
-def test_the_embedded_appliances_archives_pass(tmp_path):
+def test_the_embedded_appliances_archives_pass(tmp_path, ctx):
     from harness.appliance import archive
     from harness.appliance.app import Appliance, ApplianceConfig
     from harness.appliance.clock import ManualClock
@@ -272,4 +292,4 @@ def test_the_embedded_appliances_archives_pass(tmp_path):
             arc.state_references(arc.state_archive(data, entry.time))
         else:
             arc.event_archive(arc.event_lines(data), entry.time, entry.end)
-    assert not WARNINGS, WARNINGS
+    assert not ctx.charges, ctx.charges

@@ -1,4 +1,5 @@
-"""The reporting API checks PASS on good crafted answers and FAIL on bad ones."""
+"""The reporting API checks PASS on good crafted answers and FAIL on bad ones, each failure charged to the
+requirement it breaks (None: the calling check's primary one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from lxml import etree
 
 from harness.checks import reporting as rpt
 from harness.checks.xml import Expect
-from harness.verdicts import WARNINGS, CheckFailed
+from harness.verdicts import CheckFailed, checking
 
 EXPECT = Expect("1.21.1")
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -110,10 +111,18 @@ def spooled(body: str, status: int = 200):
 
 
 @pytest.fixture(autouse=True)
-def _no_warnings():
-    WARNINGS.clear()
-    yield
-    WARNINGS.clear()
+def ctx():
+    """The check context of each test: what warn() and defect() recorded."""
+    with checking() as context:
+        yield context
+
+
+def fails(call, *args, match: str, req: str | None, **kwargs) -> CheckFailed:
+    """`call` FAILs with a reason matching `match`, charged to `req`."""
+    with pytest.raises(CheckFailed, match=match) as e:
+        call(*args, **kwargs)
+    assert e.value.req == req, (match, e.value.req)
+    return e.value
 
 
 # --- answers ----------------------------------------------------------------------------------------------
@@ -128,36 +137,43 @@ def test_stream_ok_and_children():
 
 
 @pytest.mark.parametrize(
-    "body, status, reason",
+    "body, status, reason, req",
     [
-        (f"<session_list>{session(session_type='meeting')}</session_list>", 200, "invalid against"),
-        ("<error>No such report</error>", 200, "<error> where a report"),
-        ("<session_summary_list/>", 200, "root <session_summary_list>"),
-        ("<session_list/>", 500, "HTTP 500"),
+        (f"<session_list>{session(session_type='meeting')}</session_list>", 200, "invalid against",
+         "XML-SCHEMA-002"),
+        ("<error>No such report</error>", 200, "<error> where a report", None),
+        ("<session_summary_list/>", 200, "root <session_summary_list>", None),
+        ("<session_list/>", 500, "HTTP 500", None),
     ],
-)
-def test_stream_ok_fails(body, status, reason):
+)  # fmt: skip
+def test_stream_ok_fails(body, status, reason, req):
     response, spool = spooled(body, status)
-    with pytest.raises(CheckFailed, match=reason):
-        rpt.stream_ok(response, spool, EXPECT, "session_list")
+    fails(rpt.stream_ok, response, spool, EXPECT, "session_list", match=reason, req=req)
 
 
 def test_stream_ok_fails_on_an_unusable_body():
     response = crafted.Response(200, b"<!DOCTYPE x [<!ENTITY a 'b'>]><session_list/>")
-    with pytest.raises(CheckFailed, match="unusable"):
-        rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")
+    fails(
+        rpt.stream_ok, response, io.BytesIO(response.content), EXPECT, "session_list",
+        match="unusable", req="XML-SCHEMA-002",
+    )  # fmt: skip
 
 
-def test_refused():
+def test_refused(ctx):
     assert (
         rpt.refused(crafted.reporting("<error>Missing duration</error>", 400), EXPECT) == "Missing duration"
     )
-    assert not WARNINGS
+    assert not ctx.charges
     assert rpt.refused(crafted.reporting("<session_list/>"), EXPECT) is None
-    assert WARNINGS and "where an <error> was expected" in WARNINGS[0]
-    for bad in (crafted.reporting("<error>x</error>", 500), crafted.Response(400, b"<html>oops</html>")):
-        with pytest.raises(CheckFailed):
-            rpt.refused(bad, EXPECT)
+    assert ctx.warnings and "where an <error> was expected" in ctx.warnings[0]
+    assert ctx.charged("WARN") == [None]  # the caller's rule (GEN-004, GEN-011, GEN-013, ARC-GET-005)
+    fails(rpt.refused, crafted.reporting("<error>x</error>", 500), EXPECT, match="server error", req="RPT-GEN-012")
+    # an empty <error> is already a schema defect (the schema wants a message)
+    fails(rpt.refused, crafted.reporting("<error></error>", 400), EXPECT, match="invalid against",
+          req="XML-SCHEMA-002")  # fmt: skip
+    fails(rpt.refused, crafted.Response(400, b"<html>oops</html>"), EXPECT, match="root <html>", req="RPT-GEN-012")
+    fails(rpt.refused, crafted.reporting("<session_list>oops</session_list>", 400), EXPECT, match="invalid against",
+          req="XML-SCHEMA-002")  # fmt: skip
 
 
 def test_not_a_report():
@@ -165,10 +181,8 @@ def test_not_a_report():
         crafted.Response(401, b'{"error": "access_denied"}', {"content-type": "application/json"}), EXPECT
     )
     rpt.not_a_report(crafted.reporting("<error>Invalid token</error>", 200), EXPECT)
-    with pytest.raises(CheckFailed, match="without a token"):
-        rpt.not_a_report(crafted.reporting("<session_summary_list/>"), EXPECT)
-    with pytest.raises(CheckFailed, match="HTTP 502"):
-        rpt.not_a_report(crafted.Response(502, b""), EXPECT)
+    fails(rpt.not_a_report, crafted.reporting("<session_summary_list/>"), EXPECT, match="without a token", req=None)
+    fails(rpt.not_a_report, crafted.Response(502, b""), EXPECT, match="HTTP 502", req="RPT-GEN-012")
 
 
 def test_media():
@@ -180,28 +194,29 @@ def test_media():
         (crafted.Response(200, b"", {"content-type": "video/x-flv"}), "empty body"),
         (crafted.Response(200, b"FLV", {"content-type": "text/xml"}), "Content-Type"),
     ]:
-        with pytest.raises(CheckFailed, match=reason):
-            rpt.media(response, response.content)
+        fails(rpt.media, response, response.content, match=reason, req=None)  # the recording query's own
 
 
-def test_attachment_advised():
+def test_attachment_advised(ctx):
     rpt.attachment_advised(
         crafted.Response(200, b"FLV", {"content-disposition": 'attachment; filename="a.flv"'})
     )
-    assert not WARNINGS
+    assert not ctx.charges
     rpt.attachment_advised(crafted.Response(200, b"FLV", {"content-type": "video/x-flv"}))
-    assert WARNINGS and "Content-Disposition" in WARNINGS[0]
+    assert ctx.warnings and "Content-Disposition" in ctx.warnings[0]
+    assert ctx.charged() == ["RPT-SSR-002"]
 
 
 def test_download_error():
     response = crafted.reporting("<error>No recording found for the given session.</error>")
     assert rpt.download_error(response, io.BytesIO(response.content), EXPECT).startswith("No recording")
     video = crafted.Response(200, b"FLV\x01" * 100, {"content-type": "video/x-flv"})
-    with pytest.raises(CheckFailed, match="400-byte file"):
-        rpt.download_error(video, io.BytesIO(video.content), EXPECT)
+    fails(rpt.download_error, video, io.BytesIO(video.content), EXPECT, match="400-byte file", req=None)
     invalid = crafted.reporting("<session_list/>")
-    with pytest.raises(CheckFailed):
-        rpt.download_error(invalid, io.BytesIO(invalid.content), EXPECT)
+    fails(rpt.download_error, invalid, io.BytesIO(invalid.content), EXPECT, match="root <session_list>", req=None)
+    for bad, reason, req in [(crafted.reporting("<error>x</error>", 503), "HTTP 503", "RPT-GEN-012"),
+                             (crafted.reporting("<error></error>", 403), "invalid against", "XML-SCHEMA-002")]:  # fmt: skip
+        fails(rpt.download_error, bad, io.BytesIO(bad.content), EXPECT, match=reason, req=req)
 
 
 # --- times --------------------------------------------------------------------------------------------------
@@ -214,22 +229,25 @@ def test_time_of():
     assert rpt.time_of(parent, "gone", required=False) is None
     naive = el(f'<s><t timestamp="{T0}">2023-11-14T10:00:00</t></s>')  # system time, no zone: not compared
     assert rpt.time_of(naive, "t") == T0
-    for bad, reason in [
-        (f'<s><t timestamp="{T0 + 3600}">{iso(T0)}</t></s>', "3600 s apart"),
-        (f"<s><t>{iso(T0)}</t></s>", "no timestamp attribute"),
-        ('<s><t timestamp="soon">x</t></s>', "not an integer"),
-        (f'<s><t timestamp="{T0}">yesterday</t></s>', "not an ISO 8601"),
-        ("<s/>", "has no <t>"),
+    for bad, reason, req in [
+        (f'<s><t timestamp="{T0 + 3600}">{iso(T0)}</t></s>', "3600 s apart", "RPT-GEN-015"),
+        (f"<s><t>{iso(T0)}</t></s>", "no timestamp attribute", "RPT-GEN-015"),
+        ('<s><t timestamp="soon">x</t></s>', "not an integer", "RPT-GEN-015"),
+        (f'<s><t timestamp="{T0}">yesterday</t></s>', "not an ISO 8601", "RPT-GEN-015"),
+        ("<s/>", "has no <t>", None),
     ]:
-        with pytest.raises(CheckFailed, match=reason):
-            rpt.time_of(el(bad), "t")
+        fails(rpt.time_of, el(bad), "t", match=reason, req=req)
+    # a report with its own rule for its times names it
+    fails(rpt.time_of, el(f'<s><t timestamp="{T0 + 60}">{iso(T0)}</t></s>'), "t", True, "ARC-LIST-007",
+          match="60 s apart", req="ARC-LIST-007")  # fmt: skip
+    fails(rpt.time_of, el("<s/>"), "t", present="ARC-LIST-007", match="has no <t>", req="ARC-LIST-007")
 
 
 def test_hms():
     assert rpt.hms("01:02:03") == 3723 and rpt.hms(" 100:00:00 ") == 360000
     for bad in ("1:2", "aa:bb:cc", None):
-        with pytest.raises(CheckFailed):
-            rpt.hms(bad)
+        fails(rpt.hms, bad, match="not HH:MM:SS", req=None)
+    fails(rpt.hms, "1:2", "avg_duration", "RPT-SSS-004", match="not HH:MM:SS", req="RPT-SSS-004")
 
 
 def test_windows():
@@ -259,53 +277,81 @@ def test_session_facts():
     )
     assert f.settled(T0 + 902 + 301) and not f.settled(T0 + 902 + 10)
     assert not facts(end=None, urls=False).settled(T0 + 10**6)
-    with pytest.raises(CheckFailed, match="without an lsid"):
-        rpt.session_facts(el(session().replace(f' lsid="{LSID}"', "")))
-    with pytest.raises(CheckFailed, match="start_time"):
-        rpt.session_facts(el(session().replace(f'<start_time timestamp="{T0}">{iso(T0)}</start_time>', "")))
+    assert not f.presentation and f.report_req == "RPT-SS-001" and f.duration_req == "RPT-SS-012"
+    fails(rpt.session_facts, el(session().replace(f' lsid="{LSID}"', "")), match="without an lsid",
+          req="RPT-SS-001")  # fmt: skip
+    fails(rpt.session_facts, el(session().replace(f'<start_time timestamp="{T0}">{iso(T0)}</start_time>', "")),
+          match="start_time", req="RPT-SS-001")  # fmt: skip
+    fails(rpt.session_facts, el(session(duration="15 min")), match="not HH:MM:SS", req="RPT-SS-012")
+    fails(rpt.session_facts, el(session().replace(f'<start_time timestamp="{T0}">', '<start_time timestamp="1">')),
+          match="apart", req="RPT-GEN-015")  # fmt: skip
+    presentation = el(session(session_type="presentation", duration="15 min"))
+    fails(rpt.session_facts, presentation, match="not HH:MM:SS", req="RPT-PS-005")
+    fails(rpt.session_facts, el(session(session_type="presentation").replace(f' lsid="{LSID}"', "")),
+          match="without an lsid", req="RPT-PS-001")  # fmt: skip
 
 
-def test_session_problems():
+def test_session_type_is():
+    rpt.session_type_is(facts(), "support")
+    rpt.session_type_is(facts(session_type="presentation"), "presentation")
+    fails(rpt.session_type_is, facts(session_type="meeting"), "support", match="meeting", req="RPT-SS-011")
+    fails(rpt.session_type_is, facts(), "presentation", match="support", req="RPT-PS-004")
+
+
+def test_session_problems(ctx):
     assert rpt.session_problems(el(session(sms=(0, 1)))) == []
     assert rpt.session_problems(el(session(end=None, urls=False))) == []
     bad = {
-        "has not ended": session(end=None),
-        "is not the <rep_list> representative": session().replace('<primary_rep gsnumber="150"', '<primary_rep gsnumber="151"'),
-        "<primary_rep> is absent": session(primary_rep_element=False),
-        "not the team_list team": session().replace('<primary_team id="1">', '<primary_team id="2">'),
-        "is no <customer>": session(customer_gsnumber=99),
-        "not numbered 0, 1": session(sms=(0, 2)),
-        "not chronological": session(events=(0, 50, 10)),
-        "but <session_owner>0": session().replace("<session_owner>1<", "<session_owner>0<"),
+        "has not ended": (session(end=None), "RPT-SS-013"),
+        "is not the <rep_list> representative": (session().replace('<primary_rep gsnumber="150"', '<primary_rep gsnumber="151"'), "RPT-SS-014"),
+        "<primary_rep> is absent": (session(primary_rep_element=False), "RPT-SS-014"),
+        "not the team_list team": (session().replace('<primary_team id="1">', '<primary_team id="2">'), "RPT-SS-014"),
+        "is no <customer>": (session(customer_gsnumber=99), "RPT-SS-014"),
+        "not numbered 0, 1": (session(sms=(0, 2)), "RPT-SS-015"),
+        "not chronological": (session(events=(0, 50, 10)), "RPT-SS-016"),
+        "but <session_owner>0": (session().replace("<session_owner>1<", "<session_owner>0<"), "RPT-SS-014"),
+        "without an lsid": (session().replace(f' lsid="{LSID}"', ""), "RPT-SS-001"),
     }  # fmt: skip
-    for reason, xml in bad.items():
+    for reason, (xml, req) in bad.items():
         problems = rpt.session_problems(el(xml))
         assert problems and all(reason in p for p in problems), (reason, problems)
-        with pytest.raises(CheckFailed, match="session"):
-            rpt.no_problems(problems)
-    rpt.no_problems([])
+        assert {p.req for p in problems} == {req}, (reason, [p.req for p in problems])
+        with checking() as one:
+            rpt.no_problems(problems)  # a defect of each requirement broken: the check goes on
+        assert one.charged("FAIL") == [req] and reason in one.failures[0]
+    presentation = rpt.session_problems(el(session(end=None, events=(0, 50, 10), session_type="presentation")))
+    assert sorted({p.req for p in presentation}) == ["RPT-PS-005"]
+    both = rpt.session_problems(el(session(end=None, events=(0, 50, 10))))
+    rpt.no_problems(both + ["a plain reason"])
+    assert ctx.charged("FAIL") == ["RPT-SS-013", "RPT-SS-016", None]
+    assert "(+1 more)" in ctx.failures[0]  # four URLs: three shown
+    with checking() as none:
+        rpt.no_problems([])
+    assert not none.charges
 
 
 def test_duration_agrees():
     rpt.duration_agrees(facts(), T0 + 1000)
     rpt.duration_agrees(facts(end=None, urls=False, duration="00:05:00"), T0 + 300)
-    with pytest.raises(CheckFailed, match="but it ran 00:15:02"):
-        rpt.duration_agrees(facts(duration="00:10:00"), T0 + 1000)
-    with pytest.raises(CheckFailed, match="in progress"):
-        rpt.duration_agrees(facts(end=None, urls=False, duration="05:00:00"), T0 + 300)
+    fails(rpt.duration_agrees, facts(duration="00:10:00"), T0 + 1000, match="but it ran 00:15:02", req="RPT-SS-012")
+    fails(rpt.duration_agrees, facts(end=None, urls=False, duration="05:00:00"), T0 + 300, match="in progress",
+          req="RPT-SS-012")  # fmt: skip
+    fails(rpt.duration_agrees, facts(duration="00:10:00", session_type="presentation"), T0 + 1000,
+          match="but it ran", req="RPT-PS-005")  # fmt: skip
 
 
-def test_in_window():
+def test_in_window(ctx):
     win = rpt.window_of({"start_time": T0 - 10, "duration": 100})
     rpt.in_window(facts(), win)
-    with pytest.raises(CheckFailed, match="outside the asked start"):
-        rpt.in_window(facts(start=T0 + 200, end=T0 + 1102), win)
+    fails(rpt.in_window, facts(start=T0 + 200, end=T0 + 1102), win, match="outside the asked start", req=None)
+    fails(rpt.in_window, facts(start=T0 + 200, end=T0 + 1102), win, "RPT-SS-003", match="outside", req="RPT-SS-003")
     ends = rpt.window_of({"end_time": T0, "duration": 3600})
     rpt.in_window(facts(), ends)
-    with pytest.raises(CheckFailed, match="ended at"):
-        rpt.in_window(facts(end=T0 + 7200, duration="02:00:00"), ends)
-    rpt.in_window(facts(end=None, urls=False), ends)
-    assert WARNINGS and "empty <end_time>" in WARNINGS[0]
+    fails(rpt.in_window, facts(end=T0 + 7200, duration="02:00:00"), ends, "RPT-SS-005", match="ended at",
+          req="RPT-SS-005")  # fmt: skip
+    rpt.in_window(facts(end=None, urls=False), ends, "RPT-SS-005")
+    assert ctx.warnings and "empty <end_time>" in ctx.warnings[0]
+    assert ctx.charged("WARN") == ["RPT-SS-005"]
 
 
 def test_expected_in():
@@ -318,25 +364,23 @@ def test_expected_in():
 
 def test_presence_and_uniqueness():
     rpt.all_present([LSID, OTHER], [LSID], "x")
-    with pytest.raises(CheckFailed, match="1 session"):
-        rpt.all_present([LSID], [LSID, OTHER], "x")
+    fails(rpt.all_present, [LSID], [LSID, OTHER], "x", match="1 session", req=None)
+    fails(rpt.all_present, [LSID], [LSID, OTHER], "x", "RPT-SS-002", match="1 session", req="RPT-SS-002")
     rpt.only([LSID], [LSID.upper()], "lsid")
-    with pytest.raises(CheckFailed, match="as well"):
-        rpt.only([LSID, OTHER], [LSID], "lsid")
-    with pytest.raises(CheckFailed, match="more than once"):
-        rpt.only([LSID, LSID], [LSID], "lsid")
+    fails(rpt.only, [LSID, OTHER], [LSID], "lsid", match="as well", req=None)
+    fails(rpt.only, [LSID, OTHER], [LSID], "lsid", "RPT-PS-003", match="as well", req="RPT-PS-003")
+    fails(rpt.only, [LSID, LSID], [LSID], "lsid", "RPT-SVY-003", match="more than once", req="RPT-SVY-003")
     rpt.unique([LSID, OTHER], "x")
-    with pytest.raises(CheckFailed, match="more than once"):
-        rpt.unique([LSID, LSID], "x")
+    fails(rpt.unique, [LSID, LSID], "x", match="more than once", req=None)
 
 
 def test_known_in_window():
     known = {LSID: facts()}
     rpt.known_in_window([LSID, OTHER], known, rpt.window_of({"start_time": T0, "duration": 10}), "listing")
-    with pytest.raises(CheckFailed, match="started at"):
-        rpt.known_in_window([LSID], known, rpt.window_of({"start_time": T0 + 5, "duration": 10}), "listing")
-    with pytest.raises(CheckFailed, match="ended at"):
-        rpt.known_in_window([LSID], known, rpt.window_of({"end_time": T0, "duration": 10}), "listing")
+    fails(rpt.known_in_window, [LSID], known, rpt.window_of({"start_time": T0 + 5, "duration": 10}), "listing",
+          match="started at", req=None)  # fmt: skip
+    fails(rpt.known_in_window, [LSID], known, rpt.window_of({"end_time": T0, "duration": 10}), "listing",
+          "RPT-SSL-002", match="ended at", req="RPT-SSL-002")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -353,18 +397,15 @@ def test_known_in_window():
 def test_limit_holds(limit, good, bad):
     rpt.limit_holds(facts(**good), limit)
     if bad is not None:
-        with pytest.raises(CheckFailed, match=f"limit={limit}"):
-            rpt.limit_holds(facts(**bad), limit)
+        fails(rpt.limit_holds, facts(**bad), limit, match=f"limit={limit}", req="RPT-SS-008")
 
 
 def test_limit_holds_team_all_and_presentations():
     teamless = rpt.session_facts(el(session().replace('<primary_team id="1">General</primary_team>', "")
                                     .replace('<team id="1" primary_team="1">General</team>', "")))  # fmt: skip
-    with pytest.raises(CheckFailed, match="belongs to no team"):
-        rpt.limit_holds(teamless, "team:all")
+    fails(rpt.limit_holds, teamless, "team:all", match="belongs to no team", req="RPT-SS-008")
     rpt.limit_holds(facts(), "rep:8", presentation=True)
-    with pytest.raises(CheckFailed, match="no presenter 9"):
-        rpt.limit_holds(facts(), "rep:9", presentation=True)
+    fails(rpt.limit_holds, facts(), "rep:9", presentation=True, match="no presenter 9", req="RPT-PS-007")
     rpt.limit_holds(facts(site=2), "site:1", presentation=True)  # presentations name no site
 
 
@@ -389,26 +430,35 @@ def test_listing_entries():
         )
     )
     assert found[LSID] == rpt.ListingEntry(LSID, True, "K", 6)
-    for bad, reason in [
-        (f'<session_summary lsid="{LSID}" has_recording="1"/>' * 2, "more than once"),
-        ('<session_summary has_recording="1"/>', "without an lsid"),
-        (f'<session_summary lsid="{LSID}" has_recording="yes"/>', "not 1 or 0"),
-    ]:
-        with pytest.raises(CheckFailed, match=reason):
-            rpt.listing_entries(listing(bad))
+    for bad, reason, req in [
+        (f'<session_summary lsid="{LSID}" has_recording="1"/>' * 2, "more than once", "RPT-SSL-001"),
+        ('<session_summary has_recording="1"/>', "without an lsid", "RPT-SSL-001"),
+        (f'<session_summary lsid="{LSID}" has_recording="yes"/>', "not 1 or 0", "RPT-SSL-003"),
+        (f'<session_summary lsid="{LSID}" has_recording="1"><lseq>six</lseq></session_summary>', "not an integer",
+         "RPT-SSL-005"),
+        (f'<presentation_summary lsid="{LSID}" has_recording="2"/>', "not 1 or 0", "RPT-PSL-003"),
+        ('<presentation_summary has_recording="1"/>', "without an lsid", "RPT-PSL-001"),
+    ]:  # fmt: skip
+        fails(rpt.listing_entries, listing(bad), match=reason, req=req)
 
 
 def test_listing_agrees():
-    rpt.listing_agrees(rpt.ListingEntry(LSID, True, None, 6), facts())
-    rpt.listing_agrees(rpt.ListingEntry(LSID, True, "INC1", 6), facts(external_key="INC1"))
-    for entry, f, reason in [
-        (rpt.ListingEntry(LSID, True, None, 7), facts(), "<lseq> 7"),
-        (rpt.ListingEntry(LSID, True, "INC2", 6), facts(external_key="INC1"), "external_key 'INC2'"),
-        (rpt.ListingEntry(LSID, True, None, 6), facts(external_key="INC1"), "external_key None"),
-        (rpt.ListingEntry(LSID, True, "INC2", 6), facts(), "none in the report"),
-    ]:
-        with pytest.raises(CheckFailed, match=reason):
-            rpt.listing_agrees(entry, f)
+    with checking() as good:
+        rpt.listing_agrees(rpt.ListingEntry(LSID, True, None, 6), facts())
+        rpt.listing_agrees(rpt.ListingEntry(LSID, True, "INC1", 6), facts(external_key="INC1"))
+    assert not good.charges
+    for entry, f, reason, req in [
+        (rpt.ListingEntry(LSID, True, None, 7), facts(), "<lseq> 7", "RPT-SSL-005"),
+        (rpt.ListingEntry(LSID, True, "INC2", 6), facts(external_key="INC1"), "external_key 'INC2'", "RPT-SSL-004"),
+        (rpt.ListingEntry(LSID, True, None, 6), facts(external_key="INC1"), "external_key None", "RPT-SSL-004"),
+        (rpt.ListingEntry(LSID, True, "INC2", 6), facts(), "none in the report", "RPT-SSL-004"),
+    ]:  # fmt: skip
+        with checking() as bad:
+            rpt.listing_agrees(entry, f)  # a defect: the other condition is still judged
+        assert bad.charged("FAIL") == [req] and reason in bad.failures[0], (reason, bad.charges)
+    with checking() as both:
+        rpt.listing_agrees(rpt.ListingEntry(LSID, True, "INC2", 7), facts())
+    assert both.charged("FAIL") == ["RPT-SSL-005", "RPT-SSL-004"]
 
 
 def test_recording_flag_agrees():
@@ -416,8 +466,8 @@ def test_recording_flag_agrees():
     rpt.recording_flag_agrees(
         rpt.ListingEntry(LSID, False), facts(end=None, urls=False)
     )  # not ended: no rule
-    with pytest.raises(CheckFailed, match="has_recording=0"):
-        rpt.recording_flag_agrees(rpt.ListingEntry(LSID, False), facts())
+    fails(rpt.recording_flag_agrees, rpt.ListingEntry(LSID, False), facts(), match="has_recording=0",
+          req="RPT-SSL-006")  # fmt: skip
 
 
 # --- summaries ---------------------------------------------------------------------------------------------
@@ -434,10 +484,11 @@ def summary(ident: int, total: int, kind: str = "site", avg: str = "00:15:02") -
 def test_summaries():
     found = rpt.summaries(listing(summary(1, 2), summary(2, 1)), "site")
     assert found[1].total == 2 and found[1].avg_duration == 902 and found[2].per_weekday == 0.4
-    with pytest.raises(CheckFailed, match="type 'site' in a report_type=rep"):
-        rpt.summaries(listing(summary(1, 2)), "rep")
-    with pytest.raises(CheckFailed, match="two <summary>"):
-        rpt.summaries(listing(summary(1, 2), summary(1, 2)), "site")
+    fails(rpt.summaries, listing(summary(1, 2)), "rep", match="type 'site' in a report_type=rep", req="RPT-SSS-002")
+    fails(rpt.summaries, listing(summary(1, 2), summary(1, 2)), "site", match="two <summary>", req="RPT-SSS-002")
+    fails(rpt.summaries, listing(summary(1, 2, avg="a while")), "site", match="not HH:MM:SS", req="RPT-SSS-004")
+    fails(rpt.summaries, listing(summary(1, 2).replace("0.4", "many")), "site", match="not a number",
+          req="RPT-SSS-001")  # fmt: skip
 
 
 def test_summary_totals_and_average():
@@ -448,19 +499,17 @@ def test_summary_totals_and_average():
     rpt.summary_average(sites, sessions, later)
     reps = rpt.summaries(listing(summary(8, 2, "rep")), "rep")
     rpt.summary_totals(reps, "rep", sessions, later, 0)
-    with pytest.raises(CheckFailed, match="site 1: <total_sessions> 3"):
-        rpt.summary_totals(
-            rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions, later, 0
-        )
+    fails(rpt.summary_totals, rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions,
+          later, 0, match="site 1: <total_sessions> 3", req="RPT-SSS-003")  # fmt: skip
     rpt.summary_totals(
         rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions, later, 2
     )
-    with pytest.raises(CheckFailed, match="site 2: no <summary>"):
-        rpt.summary_totals(rpt.summaries(listing(summary(1, 1)), "site"), "site", sessions, later, 0)
-    with pytest.raises(CheckFailed, match="rep 8"):
-        rpt.summary_totals(rpt.summaries(listing(summary(8, 1, "rep")), "rep"), "rep", sessions, later, 0)
-    with pytest.raises(CheckFailed, match="average 00:15:02"):
-        rpt.summary_average(rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, later)
+    fails(rpt.summary_totals, rpt.summaries(listing(summary(1, 1)), "site"), "site", sessions, later, 0,
+          match="site 2: no <summary>", req="RPT-SSS-003")  # fmt: skip
+    fails(rpt.summary_totals, rpt.summaries(listing(summary(8, 1, "rep")), "rep"), "rep", sessions, later, 0,
+          match="rep 8", req="RPT-SSS-003")  # fmt: skip
+    fails(rpt.summary_average, rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, later,
+          match="average 00:15:02", req="RPT-SSS-004")  # fmt: skip
     rpt.summary_average(
         rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, T0
     )  # not settled
@@ -496,35 +545,39 @@ def test_survey_facts_and_problems():
         1,
     )
     assert rpt.survey_problems(el(survey())) == []
-    assert "has 2 answers" in rpt.survey_problems(el(survey(answers=2)))[0]
-    assert "<primary_rep id=3> is not in <rep_list>" in rpt.survey_problems(el(survey(rep=3)))[0]
-    assert "<primary_team id=2> is not in <team_list>" in rpt.survey_problems(el(survey(team=2)))[0]
-    with pytest.raises(CheckFailed, match="without an lsid"):
-        rpt.survey_facts(el(survey().replace(f'lsid="{LSID}"', "")))
+    for problems, reason in [
+        (rpt.survey_problems(el(survey(answers=2))), "has 2 answers"),
+        (rpt.survey_problems(el(survey(rep=3))), "<primary_rep id=3> is not in <rep_list>"),
+        (rpt.survey_problems(el(survey(team=2))), "<primary_team id=2> is not in <team_list>"),
+    ]:
+        assert reason in problems[0] and problems[0].req == "RPT-SVY-008"
+        with checking() as ctx:
+            rpt.no_problems(problems)
+        assert ctx.charged("FAIL") == ["RPT-SVY-008"]
+    fails(rpt.survey_facts, el(survey().replace(f'lsid="{LSID}"', "")), match="without an lsid", req="RPT-SVY-001")
+    fails(rpt.survey_facts, el(survey(ts="yesterday")), match="not an integer", req="RPT-SVY-007")
 
 
 def test_survey_rules():
     f = rpt.survey_facts(el(survey()))
     rpt.survey_kind(f, "cust")
-    with pytest.raises(CheckFailed, match="expected 'rep'"):
-        rpt.survey_kind(f, "rep")
+    fails(rpt.survey_kind, f, "rep", match="expected 'rep'", req="RPT-SVY-006")
     rpt.survey_filter_holds(f, "rep", "8")
     rpt.survey_filter_holds(f, "team", "1", site_id=1)
     rpt.survey_filter_holds(f, "rep", "all")
-    for args, reason in [(("rep", "3"), "last representative is 8"), (("team", "2"), "last team is 1"),
-                         (("rep", "all", 2), "of public site 1")]:  # fmt: skip
-        with pytest.raises(CheckFailed, match=reason):
-            rpt.survey_filter_holds(f, *args)
+    for args, reason, req in [(("rep", "3"), "last representative is 8", "RPT-SVY-004"),
+                              (("team", "2"), "last team is 1", "RPT-SVY-004"),
+                              (("rep", "all", 2), "of public site 1", "RPT-SVY-005")]:  # fmt: skip
+        fails(rpt.survey_filter_holds, f, *args, match=reason, req=req)
     rpt.survey_in_window(f, rpt.window_of({"start_time": T0, "duration": 10}), None)
-    with pytest.raises(CheckFailed, match="outside"):
-        rpt.survey_in_window(f, rpt.window_of({"start_time": T0 + 1, "duration": 10}), None)
+    fails(rpt.survey_in_window, f, rpt.window_of({"start_time": T0 + 1, "duration": 10}), None, match="outside",
+          req="RPT-SVY-002")  # fmt: skip
     ends = rpt.window_of({"end_time": T0, "duration": 1000})
     rpt.survey_in_window(f, ends, facts())
-    with pytest.raises(CheckFailed, match="ended at"):
-        rpt.survey_in_window(f, ends, facts(end=T0 + 5000, duration="01:23:20"))
+    fails(rpt.survey_in_window, f, ends, facts(end=T0 + 5000, duration="01:23:20"), match="ended at",
+          req="RPT-SVY-002")  # fmt: skip
     rpt.survey_start_agrees(f, facts())
-    with pytest.raises(CheckFailed, match="ts 1700000000"):
-        rpt.survey_start_agrees(f, facts(start=T0 - 5, end=T0 + 897))
+    fails(rpt.survey_start_agrees, f, facts(start=T0 - 5, end=T0 + 897), match="ts 1700000000", req="RPT-SVY-007")
 
 
 # --- SupportTeam -------------------------------------------------------------------------------------------
@@ -551,39 +604,37 @@ def test_team_report():
     assert report.teams[1].support_teams == [";General"]
     rpt.team_events_within(report)
     rpt.support_teams_delimiter(report)
-    with pytest.raises(CheckFailed, match="two <team_activity>"):
-        rpt.team_report(team_list(teams=((1, T0), (1, T0))))
-    with pytest.raises(CheckFailed, match="without its <start_time>"):
-        rpt.team_report(team_list()[2:])
+    fails(rpt.team_report, team_list(teams=((1, T0), (1, T0))), match="two <team_activity>", req="RPT-ST-001")
+    fails(rpt.team_report, team_list()[2:], match="without its <start_time>", req="RPT-ST-002")
+    shifted = team_list()
+    shifted[0].set("timestamp", str(T0 + 60))
+    fails(rpt.team_report, shifted, match="60 s apart", req="RPT-GEN-015")
 
 
 def test_team_events_within_and_delimiter():
-    with pytest.raises(CheckFailed, match="outside"):
-        rpt.team_events_within(rpt.team_report(team_list(teams=((1, T0 + 4000),))))
-    with pytest.raises(CheckFailed, match="team_id=2 returned the activity of team 1"):
-        rpt.team_events_within(rpt.team_report(team_list()), team_id=2)
-    with pytest.raises(CheckFailed, match="does not begin with ';'"):
-        rpt.support_teams_delimiter(rpt.team_report(team_list(value="General")))
+    fails(rpt.team_events_within, rpt.team_report(team_list(teams=((1, T0 + 4000),))), match="outside",
+          req="RPT-ST-003")  # fmt: skip
+    fails(rpt.team_events_within, rpt.team_report(team_list()), team_id=2,
+          match="team_id=2 returned the activity of team 1", req="RPT-ST-004")  # fmt: skip
+    fails(rpt.support_teams_delimiter, rpt.team_report(team_list(value="General")), match="does not begin with ';'",
+          req="RPT-ST-005")  # fmt: skip
 
 
-def test_echoes_window():
+@pytest.mark.parametrize("req", [None, "RPT-ST-002", "RPT-LU-002"])
+def test_echoes_window(req):
     win = rpt.window_of({"start_time": T0, "duration": 3600})
-    rpt.echoes_window(T0, T0 + 3600, win, T0, T0)
-    with pytest.raises(CheckFailed, match="start_time=1700000000 was asked"):
-        rpt.echoes_window(T0 + 1, T0 + 3600, win, T0, T0)
-    with pytest.raises(CheckFailed, match="ends at"):
-        rpt.echoes_window(T0, T0 + 3601, win, T0, T0)
+    rpt.echoes_window(T0, T0 + 3600, win, T0, T0, req)
+    fails(rpt.echoes_window, T0 + 1, T0 + 3600, win, T0, T0, req, match="start_time=1700000000 was asked", req=req)
+    fails(rpt.echoes_window, T0, T0 + 3601, win, T0, T0, req, match="ends at", req=req)
     present = rpt.window_of({"start_time": T0, "duration": 0})
-    rpt.echoes_window(T0, T0 + 500, present, T0 + 499, T0 + 501)
-    with pytest.raises(CheckFailed, match="to the present"):
-        rpt.echoes_window(T0, T0 + 5000, present, T0 + 499, T0 + 501)
+    rpt.echoes_window(T0, T0 + 500, present, T0 + 499, T0 + 501, req)
+    fails(rpt.echoes_window, T0, T0 + 5000, present, T0 + 499, T0 + 501, req, match="to the present", req=req)
     days = rpt.window_of({"start_date": "2023-11-14", "duration": 2})
     local = days.lo - 5 * 3600  # an appliance at UTC+5
-    rpt.echoes_window(local, local + 2 * 86400, days, T0, T0)
-    with pytest.raises(CheckFailed, match="not the start of the asked day"):
-        rpt.echoes_window(days.lo + 17, days.lo + 2 * 86400, days, T0, T0)
-    with pytest.raises(CheckFailed, match="not 2 day"):
-        rpt.echoes_window(days.lo, days.lo + 86400, days, T0, T0)
+    rpt.echoes_window(local, local + 2 * 86400, days, T0, T0, req)
+    fails(rpt.echoes_window, days.lo + 17, days.lo + 2 * 86400, days, T0, T0, req,
+          match="not the start of the asked day", req=req)  # fmt: skip
+    fails(rpt.echoes_window, days.lo, days.lo + 86400, days, T0, T0, req, match="not 2 day", req=req)
 
 
 # --- LicenseUsage ------------------------------------------------------------------------------------------
@@ -608,23 +659,20 @@ def test_license_usage():
         (T0 + 100, {("Representative", ""): 49, ("Representative", "login"): 47})
     ]
     rpt.license_rules(report, "day")
-    with pytest.raises(CheckFailed, match="datetime"):
-        rpt.license_report(license_list(datetime_shift=3600))
-    with pytest.raises(CheckFailed, match="without its <start_time>"):
-        rpt.license_report(license_list()[1:])
+    fails(rpt.license_report, license_list(datetime_shift=3600), match="datetime", req="RPT-LU-002")
+    fails(rpt.license_report, license_list()[1:], match="without its <start_time>", req="RPT-LU-001")
     twice = license_list()
     twice[3][0].append(etree.fromstring('<license_count license_type="Representative">1</license_count>'))
-    with pytest.raises(CheckFailed, match="given twice"):
-        rpt.license_report(twice)
-    for report, group_by, reason in [
-        (rpt.license_report(license_list()), "hour", "group_by=hour was asked"),
-        (rpt.license_report(license_list(intervals=((T0 - 5, 1, 1),))), "day", "outside"),
-        (rpt.license_report(license_list(intervals=((T0 + 5, 40, 47),))), "day", "exceeds the Representative total"),
+    fails(rpt.license_report, twice, match="given twice", req="RPT-LU-003")
+    for report, group_by, reason, req in [
+        (rpt.license_report(license_list()), "hour", "group_by=hour was asked", "RPT-LU-002"),
+        (rpt.license_report(license_list(intervals=((T0 - 5, 1, 1),))), "day", "outside", "RPT-LU-002"),
+        (rpt.license_report(license_list(intervals=((T0 + 5, 40, 47),))), "day", "exceeds the Representative total",
+         "RPT-LU-003"),
         (rpt.license_report(license_list(group_by="month", intervals=[(T0 + i, 5, 5) for i in range(5)])),
-         "month", "5 Representative intervals"),
+         "month", "5 Representative intervals", "RPT-LU-003"),
     ]:  # fmt: skip
-        with pytest.raises(CheckFailed, match=reason):
-            rpt.license_rules(report, group_by)
+        fails(rpt.license_rules, report, group_by, match=reason, req=req)
 
 
 @pytest.mark.parametrize(
@@ -632,13 +680,12 @@ def test_license_usage():
 )
 def test_stream_ok_fails_on_no_or_an_unknown_namespace(namespace, reason):
     response = crafted.xml("<session_list/>", namespace=namespace)
-    with pytest.raises(CheckFailed, match=reason):
-        rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")
+    fails(rpt.stream_ok, response, io.BytesIO(response.content), EXPECT, "session_list", match=reason,
+          req="XML-NS-001")  # fmt: skip
 
 
-def test_stream_ok_warns_on_a_known_variant_namespace():
-    WARNINGS.clear()
+def test_stream_ok_warns_on_a_known_variant_namespace(ctx):
     response = crafted.xml("<session_list/>", namespace="http://www.bomgar.com/namespaces/API/reporting")
     rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")
-    assert WARNINGS and "bomgar.com" in WARNINGS[0]
-    WARNINGS.clear()
+    assert ctx.warnings and "bomgar.com" in ctx.warnings[0]
+    assert ctx.charged() == ["XML-NS-001"]

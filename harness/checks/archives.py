@@ -6,6 +6,10 @@ decompresses to JSON: a state archive is "a single JSON object" of tables (null 
 archive "a JSON object for each line", oldest first. The tables, fields and session event names below are
 the guide's; something the guide does not list is a WARN (an appliance may know more than its guide),
 a documented field of the wrong kind a FAIL.
+
+The same few functions serve the listing's and the files' several requirements (and the suites' checks
+under different primary ones), so every condition names the requirement it breaks (ARC-LIST-*, ARC-GET-001,
+ARC-JSON-*).
 """
 
 from __future__ import annotations
@@ -124,20 +128,24 @@ class ArchiveEntry:
 
 
 def listing_entries(items: Iterable[etree._Element]) -> list[ArchiveEntry]:
+    """The entries of <archives> (ARC-LIST-001): <index> ARC-LIST-003, <time> ARC-LIST-007, <end_time>
+    ARC-LIST-004, <event_archive_index> ARC-LIST-005."""
     out = []
     for el in items:
         kind = el.tag.removesuffix("_archive")
         if kind not in ("state", "event"):
-            raise CheckFailed(f"<{el.tag}> in <archives>")
-        index = integer(el.findtext("index"), f"<{el.tag}> <index>")
-        time = time_of(el, "time")
+            raise CheckFailed(f"<{el.tag}> in <archives>", "ARC-LIST-001")
+        index = integer(el.findtext("index"), f"<{el.tag}> <index>", "ARC-LIST-003")
+        time = time_of(el, "time", req="ARC-LIST-007", present="ARC-LIST-007")
         if time is None:
-            raise CheckFailed(f"<{el.tag}> {index}: empty <time>")
+            raise CheckFailed(f"<{el.tag}> {index}: empty <time>", "ARC-LIST-007")
         if kind == "event":
-            end = time_of(el, "end_time")
+            end = time_of(el, "end_time", req="ARC-LIST-004", present="ARC-LIST-004")
             out.append(ArchiveEntry(kind, index, time, end=end))
         else:
-            ev = integer(el.findtext("event_archive_index"), f"<state_archive> {index} <event_archive_index>")
+            ev = integer(
+                el.findtext("event_archive_index"), f"<state_archive> {index} <event_archive_index>", "ARC-LIST-005"
+            )
             out.append(ArchiveEntry(kind, index, time, event_index=ev))
     return out
 
@@ -150,21 +158,26 @@ def listing_rules(entries: list[ArchiveEntry], date: str) -> None:
     for e in entries:
         if not lo - DATE_SLACK_S <= e.time < lo + DAY_S + DATE_SLACK_S:
             raise CheckFailed(
-                f"ArchiveListing date={date} lists {e.kind} archive {e.index} of time {e.time}, another day"
+                f"ArchiveListing date={date} lists {e.kind} archive {e.index} of time {e.time}, another day",
+                "ARC-LIST-002",
             )
         if e.kind == "event" and (e.end is None or not e.time < e.end <= e.time + EVENT_SPAN_S):
             raise CheckFailed(
                 f"event archive {e.index}: <time> {e.time} to <end_time> {e.end} is not an interval of at"
-                " most ten minutes"
+                " most ten minutes",
+                "ARC-LIST-004",
             )
     for kind in ("state", "event"):
         indexes = [e.index for e in entries if e.kind == kind]
         twice = {i for i in indexes if indexes.count(i) > 1}
         if twice:
-            raise CheckFailed(f"date={date}: {kind} archive index {sorted(twice)} listed more than once")
+            raise CheckFailed(
+                f"date={date}: {kind} archive index {sorted(twice)} listed more than once", "ARC-LIST-003"
+            )
         if indexes and min(indexes) != 1:
             raise CheckFailed(
-                f"date={date}: the first {kind} archive listed has index {min(indexes)}; the first of a day is 1"
+                f"date={date}: the first {kind} archive listed has index {min(indexes)}; the first of a day is 1",
+                "ARC-LIST-003",
             )
     events = {e.index: e for e in entries if e.kind == "event"}
     for e in entries:
@@ -172,7 +185,8 @@ def listing_rules(entries: list[ArchiveEntry], date: str) -> None:
         if follows is not None and not e.time <= follows.time < e.time + EVENT_SPAN_S:
             raise CheckFailed(
                 f"state archive {e.index} (time {e.time}) names event archive {e.event_index}, which starts at"
-                f" {follows.time}, not immediately after the snapshot"
+                f" {follows.time}, not immediately after the snapshot",
+                "ARC-LIST-005",
             )
 
 
@@ -182,7 +196,8 @@ def seven_days(days: dict[str, int]) -> None:
     have = sorted(d for d, n in days.items() if n)
     if len(have) > KEEP_DAYS + 1:
         raise CheckFailed(
-            f"archives listed for {len(have)} days ({have[0]} .. {have[-1]}): more than the past seven and today"
+            f"archives listed for {len(have)} days ({have[0]} .. {have[-1]}): more than the past seven and today",
+            "ARC-GEN-003",
         )
 
 
@@ -190,14 +205,15 @@ def seven_days(days: dict[str, int]) -> None:
 
 
 def gzip_file(response, head: bytes) -> None:
-    """ "The Archive query returns a gzip compressed file": HTTP 200 and a gzip body."""
+    """ "The Archive query returns a gzip compressed file": HTTP 200 and a gzip body (XML or another status:
+    the caller's requirement, the download or the permission; a body not gzip: ARC-GET-001)."""
     if head.lstrip()[:1] == b"<":
         shown = one_line(head.decode("utf-8", "replace"), 200)
         raise CheckFailed(f"HTTP {response.status_code}: XML where a gzip archive was expected: {shown}")
     if response.status_code != 200:
         raise CheckFailed(f"HTTP {response.status_code} for an archive download")
     if head[:2] != GZIP_MAGIC:
-        raise CheckFailed(f"the archive is not gzip compressed (starts {head[:8]!r})")
+        raise CheckFailed(f"the archive is not gzip compressed (starts {head[:8]!r})", "ARC-GET-001")
 
 
 def _kind_ok(value: Any, kind: Any) -> bool:
@@ -214,75 +230,89 @@ def _kind_ok(value: Any, kind: Any) -> bool:
     return isinstance(value, str)
 
 
-def _row_id(table: str, row_id: str) -> None:
+def _row_id(table: str, row_id: str, req: str = "ARC-JSON-003") -> None:
     if not str(row_id).isdigit():
-        raise CheckFailed(f"table {table}: row id {row_id!r} is not an integer")
+        raise CheckFailed(f"table {table}: row id {row_id!r} is not an integer", req)
 
 
-def table_rows(table: str, rows: Any, where: str, complete: bool) -> None:
+def table_rows(table: str, rows: Any, where: str, complete: bool, state: bool = False) -> None:
     """{"<id>": {field: value}} rows of a documented table; `complete` (model_insert, state archives):
-    every documented field present ("Creates a table with all fields included, even if blank")."""
+    every documented field present ("Creates a table with all fields included, even if blank").
+
+    A table or field the guide does not list: WARN ARC-JSON-002. A state archive's (`state`) shape is
+    ARC-JSON-001, its field values ARC-JSON-003, its missing fields ARC-JSON-004; an event line's shape,
+    values and missing fields ARC-JSON-009. Row ids are ARC-JSON-003."""
+    shape_req, value_req = ("ARC-JSON-001", "ARC-JSON-003") if state else ("ARC-JSON-009", "ARC-JSON-009")
+    complete_req = "ARC-JSON-004" if state else "ARC-JSON-009"
     if not isinstance(rows, dict):
-        raise CheckFailed(f"{where}: table {table} is {type(rows).__name__}, not an object of rows")
+        raise CheckFailed(f"{where}: table {table} is {type(rows).__name__}, not an object of rows", shape_req)
     fields = TABLES.get(table)
     if fields is None:
-        warn(f"{where}: table {table!r} is not in the guide's tables")
+        warn(f"{where}: table {table!r} is not in the guide's tables", "ARC-JSON-002")
         return
     for row_id, row in rows.items():
         _row_id(table, row_id)
         if not isinstance(row, dict):
-            raise CheckFailed(f"{where}: {table} row {row_id} is {type(row).__name__}, not an object")
+            raise CheckFailed(f"{where}: {table} row {row_id} is {type(row).__name__}, not an object", shape_req)
         for name, value in row.items():
             kind = fields.get(name)
             if kind is None:
-                warn(f"{where}: {table}.{name} is not a field the guide documents")
+                warn(f"{where}: {table}.{name} is not a field the guide documents", "ARC-JSON-002")
             elif not _kind_ok(value, kind):
                 allowed = (
                     f"one of {kind}"
                     if isinstance(kind, tuple)
                     else {"ts": "a UNIX timestamp"}.get(kind, kind)
                 )
-                raise CheckFailed(f"{where}: {table} row {row_id} {name} is {value!r}, not {allowed}")
+                raise CheckFailed(
+                    f"{where}: {table} row {row_id} {name} is {value!r}, not {allowed}", value_req
+                )
         if complete:
             missing = [f for f in fields if f not in row]
             if missing:
                 raise CheckFailed(
-                    f"{where}: {table} row {row_id} lacks {', '.join(missing)} (all fields, even if blank)"
+                    f"{where}: {table} row {row_id} lacks {', '.join(missing)} (all fields, even if blank)",
+                    complete_req,
                 )
 
 
-def parse_json(text: bytes, where: str) -> Any:
+def parse_json(text: bytes, where: str, req: str | None = None) -> Any:
     try:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise CheckFailed(f"{where}: not JSON: {one_line(str(exc), 200)}") from None
+        raise CheckFailed(f"{where}: not JSON: {one_line(str(exc), 200)}", req) from None
 
 
 def state_archive(data: bytes, taken: int) -> dict[str, Any]:
     """ "The state archive file consists of a single JSON object ... If a table does not have any data,
-    its value is null." Rows exist before the snapshot is taken (created_timestamp <= <time>)."""
-    doc = parse_json(data, "state archive")
+    its value is null." (ARC-JSON-001) Rows exist before the snapshot is taken (created_timestamp <=
+    <time>: ARC-JSON-004)."""
+    doc = parse_json(data, "state archive", "ARC-JSON-001")
     if not isinstance(doc, dict):
-        raise CheckFailed(f"state archive: a JSON {type(doc).__name__}, not a single object")
+        raise CheckFailed(f"state archive: a JSON {type(doc).__name__}, not a single object", "ARC-JSON-001")
     for table, rows in doc.items():
         if rows is None:
             continue
         if rows == {}:
-            raise CheckFailed(f"state archive: table {table} is {{}}; a table without data is null")
-        table_rows(table, rows, "state archive", complete=True)
+            raise CheckFailed(
+                f"state archive: table {table} is {{}}; a table without data is null", "ARC-JSON-001"
+            )
+        table_rows(table, rows, "state archive", complete=True, state=True)
         if table not in TABLES:
             continue
         for row_id, row in rows.items():
             created = row.get("created_timestamp")
             if isinstance(created, int) and created > taken + 1:
                 raise CheckFailed(
-                    f"state archive of {taken}: {table} row {row_id} was created at {created}, after the snapshot"
+                    f"state archive of {taken}: {table} row {row_id} was created at {created}, after the snapshot",
+                    "ARC-JSON-004",
                 )
     return doc
 
 
 def state_references(doc: dict[str, Any]) -> None:
-    """Foreign keys ("links this table row to other table rows") name rows of the same snapshot."""
+    """Foreign keys ("links this table row to other table rows") name rows of the same snapshot
+    (ARC-JSON-005)."""
     for table, keys in FOREIGN_KEYS.items():
         for row_id, row in (doc.get(table) or {}).items():
             if not isinstance(row, dict):
@@ -293,19 +323,23 @@ def state_references(doc: dict[str, Any]) -> None:
                     continue
                 if str(value) not in (doc.get(target) or {}):
                     raise CheckFailed(
-                        f"state archive: {table} row {row_id} {name}={value}, no such {target} row"
+                        f"state archive: {table} row {row_id} {name}={value}, no such {target} row",
+                        "ARC-JSON-005",
                     )
 
 
 def event_lines(data: bytes) -> list[dict[str, Any]]:
-    """ "The event archive file consists of a JSON object for each line in the decompressed file.\""""
+    """ "The event archive file consists of a JSON object for each line in the decompressed file."
+    (ARC-JSON-006)"""
     lines = []
     for n, raw in enumerate(data.splitlines(), 1):
         if not raw.strip():
             continue
-        line = parse_json(raw, f"event archive line {n}")
+        line = parse_json(raw, f"event archive line {n}", "ARC-JSON-006")
         if not isinstance(line, dict):
-            raise CheckFailed(f"event archive line {n}: a JSON {type(line).__name__}, not an object")
+            raise CheckFailed(
+                f"event archive line {n}: a JSON {type(line).__name__}, not an object", "ARC-JSON-006"
+            )
         lines.append(line)
     return lines
 
@@ -313,23 +347,29 @@ def event_lines(data: bytes) -> list[dict[str, Any]]:
 def event_archive(
     lines: list[dict[str, Any]], start: int, end: int, presentations: Iterable[str] = ()
 ) -> None:
-    """Each line a documented event type; "ordered from oldest to newest"; within the archive's
-    <time>..<end_time>; model tables and session events as the guide's tables give them."""
+    """Each line a documented event type (ARC-JSON-007); "ordered from oldest to newest" within the
+    archive's <time>..<end_time> (ARC-JSON-008); model tables (ARC-JSON-009) and session events
+    (ARC-JSON-010..012) as the guide's tables give them."""
     presentations = {p.lower() for p in presentations}
     last = None
     for n, line in enumerate(lines, 1):
         where = f"event archive line {n}"
         kind = line.get("type")
         if kind not in EVENT_TYPES:
-            raise CheckFailed(f"{where}: type {kind!r}, not one of {', '.join(EVENT_TYPES)}")
+            raise CheckFailed(f"{where}: type {kind!r}, not one of {', '.join(EVENT_TYPES)}", "ARC-JSON-007")
         ts = line.get("timestamp")
         if kind == "session_event" or ts is not None:
             if not isinstance(ts, int) or isinstance(ts, bool):
-                raise CheckFailed(f"{where}: timestamp {ts!r} is not a UNIX timestamp")
+                raise CheckFailed(
+                    f"{where}: timestamp {ts!r} is not a UNIX timestamp",
+                    "ARC-JSON-010" if kind == "session_event" else "ARC-JSON-008",
+                )
             if not start <= ts <= end:
-                raise CheckFailed(f"{where}: timestamp {ts} outside the archive's {start}..{end}")
+                raise CheckFailed(f"{where}: timestamp {ts} outside the archive's {start}..{end}", "ARC-JSON-008")
             if last is not None and ts < last:
-                raise CheckFailed(f"{where}: timestamp {ts} after {last}: not ordered from oldest to newest")
+                raise CheckFailed(
+                    f"{where}: timestamp {ts} after {last}: not ordered from oldest to newest", "ARC-JSON-008"
+                )
             last = ts
         if kind in ("model_insert", "model_update"):
             for table, rows in line.items():
@@ -340,7 +380,7 @@ def event_archive(
                 if table in ("type", "timestamp"):
                     continue
                 if table not in TABLES:
-                    warn(f"{where}: table {table!r} is not in the guide's tables")
+                    warn(f"{where}: table {table!r} is not in the guide's tables", "ARC-JSON-002")
                 for row_id in rows if isinstance(rows, (list, dict)) else [rows]:
                     _row_id(table, row_id)
         elif kind == "session_event":
@@ -348,28 +388,30 @@ def event_archive(
 
 
 def session_event(line: dict[str, Any], where: str, presentations: set[str]) -> None:
-    """ "data, lsid, name, timestamp, type ... All but the data element occur for each session event.\""""
+    """ "data, lsid, name, timestamp, type ... All but the data element occur for each session event."
+    (ARC-JSON-010); names and data fields the guide's tables give (WARN ARC-JSON-011); presentation events
+    the guide excludes (ARC-JSON-012)."""
     for name in ("lsid", "name"):
         if not isinstance(line.get(name), str) or not line.get(name):
-            raise CheckFailed(f"{where}: session_event without its {name}")
+            raise CheckFailed(f"{where}: session_event without its {name}", "ARC-JSON-010")
     lsid, name, data = line["lsid"], line["name"], line.get("data")
     if lsid.lower() in presentations and name in EXCLUDED_PRESENTATION_EVENTS:
         raise CheckFailed(
-            f"{where}: {name} of presentation {lsid}, an event the guide excludes from archives"
+            f"{where}: {name} of presentation {lsid}, an event the guide excludes from archives", "ARC-JSON-012"
         )
     fields = SESSION_EVENTS.get(name)
     if fields is None:
-        warn(f"{where}: session event {name!r} is not in the guide's tables")
+        warn(f"{where}: session event {name!r} is not in the guide's tables", "ARC-JSON-011")
         return
     if data is None:
         return
     if not isinstance(data, dict):
-        raise CheckFailed(f"{where}: {name} data is {type(data).__name__}, not an object")
+        raise CheckFailed(f"{where}: {name} data is {type(data).__name__}, not an object", "ARC-JSON-010")
     if name == "screen_recording" and "presenter_id" in data:
         fields = PRESENTATION_SCREEN_RECORDING
     unknown = [k for k in data if k not in fields]
     if unknown:
-        warn(f"{where}: {name} data has {', '.join(unknown)}, not in the guide's table")
+        warn(f"{where}: {name} data has {', '.join(unknown)}, not in the guide's table", "ARC-JSON-011")
     missing = [f for f in fields if f not in data and f not in OPTIONAL_DATA]
     if missing:
-        warn(f"{where}: {name} data lacks {', '.join(missing)}")
+        warn(f"{where}: {name} data lacks {', '.join(missing)}", "ARC-JSON-011")

@@ -7,6 +7,9 @@ agree with each other, one report agrees with another about the same session, a 
 Reports may be large, so they are read streamed: `stream_ok` validates the spooled body in flat memory,
 `children` then yields the root's children one at a time, namespaces stripped, each freed after use.
 Checks FAIL (CheckFailed) with a reason a vendor understands; they never crash on a missing element.
+Each condition is charged to the requirement it breaks: the ones shared by several reports (windows,
+presence, the time formats) take the caller's `req`; schema and namespace defects go to XML-SCHEMA-002 and
+XML-NS-001 (harness.checks.xml).
 """
 
 from __future__ import annotations
@@ -21,20 +24,23 @@ from typing import BinaryIO
 from lxml import etree
 
 from harness.checks.xml import (
+    SCHEMA_REQ,
     Expect,
     error_text,
     judge_validity,
-    reporting_error,
     strip_namespaces,
     xml_answer,
 )
 from harness.validate import one_line, validate
-from harness.verdicts import CheckFailed, warn
+from harness.verdicts import CheckFailed, defect, warn
 from harness.xmlsafe import parser_options
 
 CLOCK_SKEW_S = 300  # how far the appliance's clock may be from ours
 DATE_SLACK_S = 14 * 3600  # a date names a day in the appliance's time zone (UTC-12 .. UTC+14), not reported
 DAY_S = 86400
+
+SERVER_ERROR_REQ = "RPT-GEN-012"  # "it will contain an <error> element describing the problem": never a 5xx
+TIME_REQ = "RPT-GEN-015"  # ISO 8601 times with a timestamp attribute naming the same instant
 
 # generate_report= -> the root of its successful XML answer (None: the answer is a file)
 REPORT_ROOTS: dict[str, str | None] = {
@@ -75,7 +81,9 @@ def stream_ok(response, spool: BinaryIO, expect: Expect, roots: str | tuple[str,
     result = validate(spool, kind="reporting", api_version=expect.family)
     spool.seek(0)
     if result.status == "unusable":
-        raise CheckFailed(f"HTTP {response.status_code}: reporting answer unusable: {result.reason}")
+        raise CheckFailed(
+            f"HTTP {response.status_code}: reporting answer unusable: {result.reason}", SCHEMA_REQ["reporting"]
+        )
     if result.root == "error" and "error" not in roots:
         text = one_line(spool.read(2000).decode("utf-8", "replace"), 200)
         spool.seek(0)
@@ -120,25 +128,33 @@ def _copying(items: Iterator[etree._Element]) -> Iterator[etree._Element]:
 
 def refused(response, expect: Expect) -> str | None:
     """A request the guide's parameter sets do not allow, or a malformed one: a valid <error> (its text).
-    WARN (None) if a report was answered instead; FAIL on a server error or an answer no schema knows."""
+    WARN (None) of the caller's requirement if a report was answered instead; a server error, an answer
+    that is neither a report nor an <error>, or an <error> without a message FAILs RPT-GEN-012; an answer
+    invalid against the schema, XML-SCHEMA-002."""
     if response.status_code >= 500:
-        raise CheckFailed(f"HTTP {response.status_code}: a server error where <error> was expected")
-    root = xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
+        raise CheckFailed(
+            f"HTTP {response.status_code}: a server error where <error> was expected", SERVER_ERROR_REQ
+        )
+    try:
+        root = xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
+    except CheckFailed as exc:  # an answer that is neither a report nor an <error> (an HTML page)
+        raise CheckFailed(str(exc), exc.req or SERVER_ERROR_REQ) from None
     if root.tag != "error":
         warn(f"HTTP {response.status_code}: answered <{root.tag}> where an <error> was expected")
         return None
     text = error_text(root)
     if not text:
-        raise CheckFailed("<error> without a message")
+        raise CheckFailed("<error> without a message", SERVER_ERROR_REQ)
     return text
 
 
 def not_a_report(response, expect: Expect) -> None:
-    """An unauthenticated request: refused (HTTP 401/403, or a valid <error>), never a report or a file."""
+    """An unauthenticated request: refused (HTTP 401/403, or a valid <error>), never a report or a file
+    (the caller's requirement); a server error FAILs RPT-GEN-012."""
     if response.status_code in (401, 403):
         return
     if response.status_code >= 500:
-        raise CheckFailed(f"HTTP {response.status_code} to a request without a token")
+        raise CheckFailed(f"HTTP {response.status_code} to a request without a token", SERVER_ERROR_REQ)
     root = xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
     if root.tag != "error":
         raise CheckFailed(f"HTTP {response.status_code} <{root.tag}> answered without a token")
@@ -165,68 +181,76 @@ def media(response, head: bytes) -> None:
 
 
 def attachment_advised(response) -> None:
-    """'this query will either immediately begin download or prompt you to open or save the file': WARN
-    unless Content-Disposition says attachment."""
+    """'this query will either immediately begin download or prompt you to open or save the file': WARN of
+    RPT-SSR-002 unless Content-Disposition says attachment."""
     disposition = response.headers.get("content-disposition", "")
     if "attachment" not in disposition.lower():
-        warn(f"Content-Disposition is {disposition or 'missing'!r}: browsers will not offer to save the file")
+        warn(
+            f"Content-Disposition is {disposition or 'missing'!r}: browsers will not offer to save the file",
+            "RPT-SSR-002",
+        )
 
 
 # --- times -------------------------------------------------------------------------------------------------
 
 
-def iso_instant(text: str) -> float | None:
+def iso_instant(text: str, req: str | None = TIME_REQ) -> float | None:
     """The instant an ISO 8601 text names; None when it names no time zone (system time, not comparable)."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CheckFailed(f"{text!r} is not an ISO 8601 time") from None
+        raise CheckFailed(f"{text!r} is not an ISO 8601 time", req) from None
     if value.tzinfo is None:
         return None
     return value.timestamp()
 
 
-def integer(text: str | None, what: str) -> int:
+def integer(text: str | None, what: str, req: str | None = None) -> int:
     try:
         return int((text or "").strip())
     except ValueError:
-        raise CheckFailed(f"{what} is {text!r}, not an integer") from None
+        raise CheckFailed(f"{what} is {text!r}, not an integer", req) from None
 
 
-def agree(text: str, stamp: int, what: str) -> None:
-    """An ISO 8601 time and its UNIX timestamp attribute name the same instant."""
-    instant = iso_instant(text)
+def agree(text: str, stamp: int, what: str, req: str | None = TIME_REQ) -> None:
+    """An ISO 8601 time and its UNIX timestamp attribute name the same instant (`req`: RPT-GEN-015 unless
+    the caller's report has its own rule)."""
+    instant = iso_instant(text, req)
     if instant is not None and abs(instant - stamp) >= 1:
         raise CheckFailed(
-            f"{what}: the ISO 8601 time {text.strip()!r} and the timestamp {stamp} are {instant - stamp:+.0f} s apart"
+            f"{what}: the ISO 8601 time {text.strip()!r} and the timestamp {stamp} are {instant - stamp:+.0f} s apart",
+            req,
         )
 
 
-def time_of(parent: etree._Element, tag: str, required: bool = True) -> int | None:
-    """<tag timestamp="...">ISO 8601</tag> as a UNIX timestamp; None when the element is empty."""
+def time_of(
+    parent: etree._Element, tag: str, required: bool = True, req: str | None = TIME_REQ, present: str | None = None
+) -> int | None:
+    """<tag timestamp="...">ISO 8601</tag> as a UNIX timestamp; None when the element is empty. The time's
+    format is charged to `req`, a missing element to `present` (None: the caller's primary requirement)."""
     el = parent.find(tag)
     if el is None:
         if required:
-            raise CheckFailed(f"<{parent.tag}> has no <{tag}>")
+            raise CheckFailed(f"<{parent.tag}> has no <{tag}>", present)
         return None
-    return time_value(el)
+    return time_value(el, req)
 
 
-def time_value(el: etree._Element) -> int | None:
+def time_value(el: etree._Element, req: str | None = TIME_REQ) -> int | None:
     """An element holding an ISO 8601 time with a timestamp attribute; None when it is empty."""
     tag = el.tag
     text, stamp = (el.text or "").strip(), (el.get("timestamp") or "").strip()
     if not text and not stamp:
         return None
     if not stamp:
-        raise CheckFailed(f"<{tag}>{text}</{tag}> has no timestamp attribute")
-    value = integer(stamp, f"<{tag}> timestamp")
+        raise CheckFailed(f"<{tag}>{text}</{tag}> has no timestamp attribute", req)
+    value = integer(stamp, f"<{tag}> timestamp", req)
     if text:
-        agree(text, value, f"<{tag}>")
+        agree(text, value, f"<{tag}>", req)
     return value
 
 
-def hms(text: str | None, what: str = "duration") -> int:
+def hms(text: str | None, what: str = "duration", req: str | None = None) -> int:
     """HH:MM:SS as seconds."""
     parts = (text or "").strip().split(":")
     try:
@@ -234,7 +258,7 @@ def hms(text: str | None, what: str = "duration") -> int:
             raise ValueError
         h, m, s = (int(p) for p in parts)
     except ValueError:
-        raise CheckFailed(f"<{what}> is {text!r}, not HH:MM:SS") from None
+        raise CheckFailed(f"<{what}> is {text!r}, not HH:MM:SS", req) from None
     return h * 3600 + m * 60 + s
 
 
@@ -314,151 +338,213 @@ class SessionFacts:
     recording_url: bool = False
     show_my_screen: tuple[int, ...] = ()
     command_shell: tuple[int, ...] = ()
+    presentation: bool = False  # a PresentationSession <session> (it has an <attendee_list>)
+
+    @property
+    def report_req(self) -> str:
+        """The requirement of the report's elements (RPT-SS-001 or RPT-PS-001)."""
+        return "RPT-PS-001" if self.presentation else "RPT-SS-001"
+
+    @property
+    def duration_req(self) -> str:
+        """The requirement of <duration> and <end_time> (RPT-SS-012 or RPT-PS-005)."""
+        return "RPT-PS-005" if self.presentation else "RPT-SS-012"
 
     def settled(self, before: float) -> bool:
         """Ended before `before` (give or take the clock skew): nothing about it changes any more."""
         return self.end is not None and self.end <= before - CLOCK_SKEW_S
 
 
-def _ids(elements: Iterable[etree._Element], attribute: str, what: str) -> list[int]:
-    return [integer(e.get(attribute), f"{what} {attribute}") for e in elements]
+def _ids(elements: Iterable[etree._Element], attribute: str, what: str, req: str | None = None) -> list[int]:
+    return [integer(e.get(attribute), f"{what} {attribute}", req) for e in elements]
 
 
-def _optional_id(parent: etree._Element, tag: str) -> int | None:
+def _optional_id(parent: etree._Element, tag: str, req: str | None = None) -> int | None:
     el = parent.find(tag)
-    return None if el is None else integer(el.get("id"), f"<{tag}> id")
+    return None if el is None else integer(el.get("id"), f"<{tag}> id", req)
+
+
+def _is_presentation(el: etree._Element) -> bool:
+    return el.find("attendee_list") is not None or (el.findtext("session_type") or "").strip() == "presentation"
 
 
 def session_facts(el: etree._Element) -> SessionFacts:
+    """The facts of a <session>: its elements charged to RPT-SS-001 (RPT-PS-001 for a presentation), its
+    times to RPT-GEN-015, its <duration> to RPT-SS-012 (RPT-PS-005)."""
+    presentation = _is_presentation(el)
+    req = "RPT-PS-001" if presentation else "RPT-SS-001"
     lsid = (el.get("lsid") or "").strip()
     if not lsid:
-        raise CheckFailed("a <session> without an lsid attribute")
-    start = time_of(el, "start_time")
+        raise CheckFailed("a <session> without an lsid attribute", req)
+    start = time_of(el, "start_time", present=req)
     if start is None:
-        raise CheckFailed(f"session {lsid}: empty <start_time>")
+        raise CheckFailed(f"session {lsid}: empty <start_time>", req)
     reps = el.findall("rep_list/representative")
-    presentation = el.find("attendee_list") is not None
     owners = [r for r in reps if presentation or (r.findtext("session_owner") or "").strip() == "1"]
     lseq = (el.findtext("lseq") or "").strip()
     return SessionFacts(
         lsid=lsid,
         session_type=(el.findtext("session_type") or "").strip(),
-        lseq=integer(lseq, f"session {lsid} <lseq>") if lseq else None,
+        lseq=integer(lseq, f"session {lsid} <lseq>", req) if lseq else None,
         start=start,
-        end=time_of(el, "end_time"),
-        duration=hms(el.findtext("duration"), f"duration> of session {lsid}"),
-        site=_optional_id(el, "public_site"),
+        end=time_of(el, "end_time", present=req),
+        duration=hms(
+            el.findtext("duration"), f"duration> of session {lsid}", "RPT-PS-005" if presentation else "RPT-SS-012"
+        ),
+        site=_optional_id(el, "public_site", req),
         external_key=(el.findtext("external_key") or "").strip(),
-        primary_rep=_optional_id(el, "primary_rep"),
-        owners=frozenset(_ids(owners, "id", "<representative>")),
-        reps=frozenset(_ids(reps, "id", "<representative>")),
-        primary_team=_optional_id(el, "primary_team"),
-        teams=frozenset(_ids(el.findall("team_list/team"), "id", "<team>")),
+        primary_rep=_optional_id(el, "primary_rep", req),
+        owners=frozenset(_ids(owners, "id", "<representative>", req)),
+        reps=frozenset(_ids(reps, "id", "<representative>", req)),
+        primary_team=_optional_id(el, "primary_team", req),
+        teams=frozenset(_ids(el.findall("team_list/team"), "id", "<team>", req)),
         chat_url=el.find("session_chat_download_url") is not None
         or el.find("session_chat_view_url") is not None,
         recording_url=el.find("session_recording_download_url") is not None,
         show_my_screen=tuple(
-            _ids(el.findall("show_my_screen_recordings/show_my_screen_recording"), "instance", "recording")
+            _ids(el.findall("show_my_screen_recordings/show_my_screen_recording"), "instance", "recording", req)
         ),
         command_shell=tuple(
-            _ids(el.findall("command_shell_recordings/command_shell_recording"), "instance", "recording")
+            _ids(el.findall("command_shell_recordings/command_shell_recording"), "instance", "recording", req)
         ),
+        presentation=presentation,
     )
 
 
-def session_problems(el: etree._Element) -> list[str]:
-    """What a <session> says that contradicts itself (the schema cannot tie one element to another)."""
+class Problem(str):
+    """A contradiction within one report element: its reason, and the requirement it breaks (`req`)."""
+
+    req: str | None
+
+    def __new__(cls, reason: str, req: str | None = None) -> Problem:
+        problem = super().__new__(cls, reason)
+        problem.req = req
+        return problem
+
+
+def session_problems(el: etree._Element) -> list[Problem]:
+    """What a <session> says that contradicts itself (the schema cannot tie one element to another), each
+    problem with the requirement it breaks: URLs of an unended session RPT-SS-013, the final owner, team and
+    customer RPT-SS-014, recording instances RPT-SS-015, <session_details> RPT-SS-016 (for a presentation,
+    RPT-PS-005 for URLs and details, RPT-PS-001 for the rest)."""
     try:
         facts = session_facts(el)
     except CheckFailed as exc:
-        return [str(exc)]
+        return [Problem(str(exc), exc.req)]
     lsid, out = facts.lsid, []
+    pres = facts.presentation
+    urls_req, owner_req = ("RPT-PS-005", "RPT-PS-001") if pres else ("RPT-SS-013", "RPT-SS-014")
+    instances_req, details_req = ("RPT-PS-001", "RPT-PS-005") if pres else ("RPT-SS-015", "RPT-SS-016")
     if facts.end is None:
         for tag in ("session_chat_view_url", "session_chat_download_url", "session_recording_view_url",
                     "session_recording_download_url"):  # fmt: skip
             if el.find(tag) is not None:
-                out.append(f"session {lsid} has not ended (empty <end_time>) but has <{tag}>")
+                out.append(Problem(f"session {lsid} has not ended (empty <end_time>) but has <{tag}>", urls_req))
     reps = el.findall("rep_list/representative")
     flagged = [r for r in reps if (r.findtext("primary_rep") or "").strip() == "1"]
     primary = el.find("primary_rep")
     if len(flagged) > 1:
-        out.append(f"session {lsid}: {len(flagged)} representatives have <primary_rep>1</primary_rep>")
+        out.append(
+            Problem(f"session {lsid}: {len(flagged)} representatives have <primary_rep>1</primary_rep>", owner_req)
+        )
     if primary is not None:
         key = (primary.get("id"), primary.get("gsnumber"))
         if not any((r.get("id"), r.get("gsnumber")) == key for r in flagged):
-            out.append(
+            out.append(Problem(
                 f"session {lsid}: <primary_rep id={key[0]} gsnumber={key[1]}> is not the <rep_list> representative"
-                " with <primary_rep>1</primary_rep>"
-            )
+                " with <primary_rep>1</primary_rep>", owner_req,
+            ))  # fmt: skip
     for r in flagged:
         if (r.findtext("session_owner") or "1").strip() == "0":
-            out.append(
+            out.append(Problem(
                 f"session {lsid}: representative {r.get('id')} has <primary_rep>1</primary_rep> (the final owner)"
-                " but <session_owner>0</session_owner>"
-            )
+                " but <session_owner>0</session_owner>", owner_req,
+            ))  # fmt: skip
     if primary is None and flagged and el.find("attendee_list") is None:
-        out.append(
-            f"session {lsid}: a representative has <primary_rep>1</primary_rep> but <primary_rep> is absent"
-        )
+        out.append(Problem(
+            f"session {lsid}: a representative has <primary_rep>1</primary_rep> but <primary_rep> is absent",
+            owner_req,
+        ))  # fmt: skip
     teams = [t for t in el.findall("team_list/team") if (t.get("primary_team") or "").strip() == "1"]
     if len(teams) > 1:
-        out.append(f"session {lsid}: {len(teams)} teams have primary_team=1")
+        out.append(Problem(f"session {lsid}: {len(teams)} teams have primary_team=1", owner_req))
     team = el.find("primary_team")
     if team is not None and not any(t.get("id") == team.get("id") for t in teams):
-        out.append(
-            f"session {lsid}: <primary_team id={team.get('id')}> is not the team_list team with primary_team=1"
-        )
+        out.append(Problem(
+            f"session {lsid}: <primary_team id={team.get('id')}> is not the team_list team with primary_team=1",
+            owner_req,
+        ))  # fmt: skip
     if team is None and teams:
-        out.append(
-            f"session {lsid}: team {teams[0].get('id')} has primary_team=1 but <primary_team> is absent"
-        )
+        out.append(Problem(
+            f"session {lsid}: team {teams[0].get('id')} has primary_team=1 but <primary_team> is absent", owner_req
+        ))  # fmt: skip
     customer = el.find("primary_customer")
     if customer is not None:
         numbers = {c.get("gsnumber") for c in el.findall("customer_list/customer")}
         if customer.get("gsnumber") not in numbers:
-            out.append(
+            out.append(Problem(
                 f"session {lsid}: <primary_customer gsnumber={customer.get('gsnumber')}> is no <customer> of"
-                " <customer_list>"
-            )
+                " <customer_list>", owner_req,
+            ))  # fmt: skip
     for what, instances in (("show_my_screen", facts.show_my_screen), ("command_shell", facts.command_shell)):
         if instances and sorted(instances) not in ([*range(len(instances))], [*range(1, len(instances) + 1)]):
-            out.append(
-                f"session {lsid}: <{what}_recording> instances {sorted(instances)} are not numbered 0, 1, ..."
-            )
+            out.append(Problem(
+                f"session {lsid}: <{what}_recording> instances {sorted(instances)} are not numbered 0, 1, ...",
+                instances_req,
+            ))  # fmt: skip
     stamps = [e.get("timestamp") or "" for e in el.findall("session_details/event")]
     try:
         values = [int(s) for s in stamps]
     except ValueError:
         values = []
-        out.append(f"session {lsid}: an event timestamp is not an integer")
+        out.append(Problem(f"session {lsid}: an event timestamp is not an integer", details_req))
     for before, after in itertools.pairwise(values):
         if after < before:
-            out.append(f"session {lsid}: <session_details> is not chronological ({before} then {after})")
+            out.append(
+                Problem(f"session {lsid}: <session_details> is not chronological ({before} then {after})", details_req)
+            )
             break
     return out
 
 
-def no_problems(problems: list[str]) -> None:
-    if problems:
-        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise CheckFailed("; ".join(problems[:3]) + more)
+def no_problems(problems: Iterable[str]) -> None:
+    """A FAIL (defect: the check goes on) of each requirement the problems break, listing its first three;
+    a plain string is charged to the check's primary requirement."""
+    by_req: dict[str | None, list[str]] = {}
+    for problem in problems:
+        by_req.setdefault(getattr(problem, "req", None), []).append(str(problem))
+    for req, reasons in by_req.items():
+        more = f" (+{len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        defect("; ".join(reasons[:3]) + more, req)
 
 
 def duration_agrees(facts: SessionFacts, asked_before: float) -> None:
     """<duration> is the session's length: end - start once ended (±1 s); at most the time since its start
-    (plus the clock skew) while in progress."""
+    (plus the clock skew) while in progress. Charged to RPT-SS-012 (RPT-PS-005 for a presentation)."""
     if facts.end is not None:
         length = facts.end - facts.start
         if abs(facts.duration - length) > 1:
             raise CheckFailed(
                 f"session {facts.lsid}: <duration> {_hms(facts.duration)} but it ran {_hms(length)}"
-                f" (start {facts.start}, end {facts.end})"
+                f" (start {facts.start}, end {facts.end})",
+                facts.duration_req,
             )
         return
     bound = asked_before + CLOCK_SKEW_S - facts.start
     if facts.duration > bound:
         raise CheckFailed(
-            f"session {facts.lsid} is in progress since {facts.start} but <duration> is {_hms(facts.duration)}"
+            f"session {facts.lsid} is in progress since {facts.start} but <duration> is {_hms(facts.duration)}",
+            facts.duration_req,
+        )
+
+
+def session_type_is(facts: SessionFacts, expected: str) -> None:
+    """<session_type> is support in SupportSession (RPT-SS-011), presentation in PresentationSession
+    (RPT-PS-004)."""
+    if facts.session_type != expected:
+        raise CheckFailed(
+            f"session {facts.lsid}: <session_type>{facts.session_type}</session_type>",
+            "RPT-PS-004" if expected == "presentation" else "RPT-SS-011",
         )
 
 
@@ -467,17 +553,20 @@ def _hms(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def in_window(facts: SessionFacts, win: Window) -> None:
-    """A session a window returned lies in it: its start (start_*), or its end (end_*: closed sessions)."""
+def in_window(facts: SessionFacts, win: Window, req: str | None = None) -> None:
+    """A session a window returned lies in it: its start (start_*), or its end (end_*: closed sessions).
+    `req`: the requirement of the window's parameter (None: the caller's primary one)."""
     if win.on == "start":
         if not win.possibly(facts.start):
-            raise CheckFailed(f"session {facts.lsid} started at {_iso(facts.start)}, outside the asked {win}")
+            raise CheckFailed(
+                f"session {facts.lsid} started at {_iso(facts.start)}, outside the asked {win}", req
+            )
         return
     if facts.end is None:
-        warn(f"session {facts.lsid} has an empty <end_time> in a report of closed sessions ({win})")
+        warn(f"session {facts.lsid} has an empty <end_time> in a report of closed sessions ({win})", req)
         return
     if not win.possibly(facts.end):
-        raise CheckFailed(f"session {facts.lsid} ended at {_iso(facts.end)}, outside the asked {win}")
+        raise CheckFailed(f"session {facts.lsid} ended at {_iso(facts.end)}, outside the asked {win}", req)
 
 
 def expected_in(win: Window, facts: SessionFacts, before: float) -> bool:
@@ -488,27 +577,31 @@ def expected_in(win: Window, facts: SessionFacts, before: float) -> bool:
     return facts.settled(before) and win.surely(facts.end)
 
 
-def all_present(found: Iterable[str], expected: Iterable[str], what: str) -> None:
+# all_present, only, unique and known_in_window serve every report: the caller names the requirement
+# (`req`, None: its primary one).
+
+
+def all_present(found: Iterable[str], expected: Iterable[str], what: str, req: str | None = None) -> None:
     missing = set(expected) - set(found)
     if missing:
-        raise CheckFailed(f"{what}: {len(missing)} session(s) missing: {_shown(missing)}")
+        raise CheckFailed(f"{what}: {len(missing)} session(s) missing: {_shown(missing)}", req)
 
 
-def only(found: list[str], asked: Iterable[str], what: str) -> None:
+def only(found: list[str], asked: Iterable[str], what: str, req: str | None = None) -> None:
     """A report for lsid(s) holds only those sessions, each once."""
     asked = set(asked)
     extra = [lsid for lsid in found if lsid.lower() not in {a.lower() for a in asked}]
     if extra:
-        raise CheckFailed(f"{what} asked for {_shown(asked)} but returned {_shown(extra)} as well")
+        raise CheckFailed(f"{what} asked for {_shown(asked)} but returned {_shown(extra)} as well", req)
     twice = {lsid for lsid in found if found.count(lsid) > 1}
     if twice:
-        raise CheckFailed(f"{what} returned session(s) {_shown(twice)} more than once")
+        raise CheckFailed(f"{what} returned session(s) {_shown(twice)} more than once", req)
 
 
-def unique(found: list[str], what: str) -> None:
+def unique(found: list[str], what: str, req: str | None = None) -> None:
     twice = {x for x in found if found.count(x) > 1}
     if twice:
-        raise CheckFailed(f"{what}: {_shown(twice)} listed more than once")
+        raise CheckFailed(f"{what}: {_shown(twice)} listed more than once", req)
 
 
 # limit=: "rep:[id]", "team:[all]", "team:[id]", "members:[id]", "site:[id]", "all"
@@ -516,7 +609,7 @@ def unique(found: list[str], what: str) -> None:
 
 def limit_holds(facts: SessionFacts, limit: str, presentation: bool = False) -> None:
     """A session a `limit` returned is one that limit selects (members:[id] needs team membership, which
-    the report does not say: not checked)."""
+    the report does not say: not checked). Charged to RPT-SS-008 (RPT-PS-007 for presentations)."""
     kind, _, arg = limit.partition(":")
     reason = None
     if kind == "rep" and not presentation:
@@ -534,7 +627,10 @@ def limit_holds(facts: SessionFacts, limit: str, presentation: bool = False) -> 
     elif kind == "site" and not presentation and facts.site != int(arg):
         reason = f"ran through public site {facts.site}"
     if reason:
-        raise CheckFailed(f"limit={limit} returned session {facts.lsid}, which {reason}")
+        raise CheckFailed(
+            f"limit={limit} returned session {facts.lsid}, which {reason}",
+            "RPT-PS-007" if presentation else "RPT-SS-008",
+        )
 
 
 def limit_selects(facts: SessionFacts, limit: str) -> bool:
@@ -564,38 +660,45 @@ class ListingEntry:
 
 
 def listing_entries(items: Iterable[etree._Element]) -> dict[str, ListingEntry]:
+    """The entries of SupportSessionListing (charged to RPT-SSL-001, has_recording RPT-SSL-003, <lseq>
+    RPT-SSL-005) or PresentationSessionListing (RPT-PSL-001, has_recording RPT-PSL-003)."""
     out: dict[str, ListingEntry] = {}
     for el in items:
+        pres = el.tag == "presentation_summary"
+        req, flag_req = ("RPT-PSL-001", "RPT-PSL-003") if pres else ("RPT-SSL-001", "RPT-SSL-003")
         lsid = (el.get("lsid") or "").strip()
         if not lsid:
-            raise CheckFailed(f"a <{el.tag}> without an lsid attribute")
+            raise CheckFailed(f"a <{el.tag}> without an lsid attribute", req)
         if lsid in out:
-            raise CheckFailed(f"session {lsid} listed more than once")
+            raise CheckFailed(f"session {lsid} listed more than once", req)
         flag = (el.get("has_recording") or "").strip()
         if flag not in ("0", "1"):
-            raise CheckFailed(f"session {lsid}: has_recording is {flag!r}, not 1 or 0")
+            raise CheckFailed(f"session {lsid}: has_recording is {flag!r}, not 1 or 0", flag_req)
         lseq = (el.findtext("lseq") or "").strip()
+        lseq_req = "RPT-PSL-001" if pres else "RPT-SSL-005"
         out[lsid] = ListingEntry(
-            lsid, flag == "1", el.get("external_key"), integer(lseq, f"{lsid} <lseq>") if lseq else None
+            lsid, flag == "1", el.get("external_key"), integer(lseq, f"{lsid} <lseq>", lseq_req) if lseq else None
         )
     return out
 
 
 def listing_agrees(entry: ListingEntry, facts: SessionFacts) -> None:
     """A listing entry says what the full report says of the same session: lseq and external key (the
-    attribute is "displayed only if an external key has been defined")."""
+    attribute is "displayed only if an external key has been defined"). Each is a defect of its own
+    requirement (RPT-SSL-005, RPT-SSL-004): the other is still judged."""
     if entry.lseq is not None and facts.lseq is not None and entry.lseq != facts.lseq:
-        raise CheckFailed(
-            f"session {entry.lsid}: <lseq> {entry.lseq} in the listing, {facts.lseq} in the report"
+        defect(
+            f"session {entry.lsid}: <lseq> {entry.lseq} in the listing, {facts.lseq} in the report", "RPT-SSL-005"
         )
     key = (entry.external_key or "").strip()
     if facts.external_key and key != facts.external_key:
-        raise CheckFailed(
+        defect(
             f"session {entry.lsid}: external_key {entry.external_key!r} in the listing,"
-            f" {facts.external_key!r} in the report"
+            f" {facts.external_key!r} in the report",
+            "RPT-SSL-004",
         )
     if not facts.external_key and key:
-        raise CheckFailed(f"session {entry.lsid}: external_key {key!r} in the listing, none in the report")
+        defect(f"session {entry.lsid}: external_key {key!r} in the listing, none in the report", "RPT-SSL-004")
 
 
 def recording_flag_agrees(entry: ListingEntry, facts: SessionFacts) -> None:
@@ -606,7 +709,8 @@ def recording_flag_agrees(entry: ListingEntry, facts: SessionFacts) -> None:
     said = "has" if facts.recording_url else "has no"
     raise CheckFailed(
         f"session {entry.lsid}: has_recording={int(entry.has_recording)} but the report {said}"
-        " <session_recording_download_url>"
+        " <session_recording_download_url>",
+        "RPT-SSL-006",
     )
 
 
@@ -623,25 +727,30 @@ class Summary:
 
 
 def summaries(items: Iterable[etree._Element], report_type: str) -> dict[int, Summary]:
+    """The <summary> elements: type and id (one per ID) RPT-SSS-002, <total_sessions> RPT-SSS-003,
+    <avg_duration> RPT-SSS-004, the rest RPT-SSS-001."""
     out: dict[int, Summary] = {}
     for el in items:
-        ident = integer(el.get("id"), "<summary> id")
+        ident = integer(el.get("id"), "<summary> id", "RPT-SSS-002")
         if (el.get("type") or "").strip() != report_type:
             raise CheckFailed(
-                f"<summary id={ident}> has type {el.get('type')!r} in a report_type={report_type} report"
+                f"<summary id={ident}> has type {el.get('type')!r} in a report_type={report_type} report",
+                "RPT-SSS-002",
             )
         if ident in out:
-            raise CheckFailed(f"two <summary> elements for {report_type} {ident}")
+            raise CheckFailed(f"two <summary> elements for {report_type} {ident}", "RPT-SSS-002")
         try:
             per_weekday = float((el.findtext("avg_sessions_per_weekday") or "").strip())
         except ValueError:
-            raise CheckFailed(f"<summary id={ident}> avg_sessions_per_weekday is not a number") from None
+            raise CheckFailed(
+                f"<summary id={ident}> avg_sessions_per_weekday is not a number", "RPT-SSS-001"
+            ) from None
         out[ident] = Summary(
             ident,
             (el.findtext("display_name") or "").strip(),
-            integer(el.findtext("total_sessions"), f"<summary id={ident}> total_sessions"),
+            integer(el.findtext("total_sessions"), f"<summary id={ident}> total_sessions", "RPT-SSS-003"),
             per_weekday,
-            hms(el.findtext("avg_duration"), "avg_duration"),
+            hms(el.findtext("avg_duration"), "avg_duration", "RPT-SSS-004"),
         )
     return out
 
@@ -680,7 +789,8 @@ def summary_totals(
             span = f"{low}" if low == high + newer else f"{low} to {high + newer}"
             where = f"<total_sessions> {total}" if ident in found else "no <summary>"
             raise CheckFailed(
-                f"{report_type} {ident}: {where}, but the session report of the window gives {span}"
+                f"{report_type} {ident}: {where}, but the session report of the window gives {span}",
+                "RPT-SSS-003",
             )
 
 
@@ -694,7 +804,8 @@ def summary_average(found: dict[int, Summary], sessions: list[SessionFacts], bef
         if abs(summary.avg_duration - mean) > 1:
             raise CheckFailed(
                 f"site {ident}: <avg_duration> {_hms(summary.avg_duration)}, but its {len(own)} session(s)"
-                f" average {_hms(round(mean))}"
+                f" average {_hms(round(mean))}",
+                "RPT-SSS-004",
             )
 
 
@@ -715,36 +826,37 @@ SINGLE_ANSWER = ("radio", "text", "textarea")
 
 
 def survey_facts(el: etree._Element) -> SurveyFacts:
+    """An <exit_survey>'s facts (RPT-SVY-001; its ts RPT-SVY-007)."""
     lsid = (el.get("lsid") or "").strip()
     if not lsid:
-        raise CheckFailed("an <exit_survey> without an lsid attribute")
+        raise CheckFailed("an <exit_survey> without an lsid attribute", "RPT-SVY-001")
     submitted = el.find("submitted_by")
     return SurveyFacts(
         lsid,
-        integer(el.get("ts"), f"exit survey {lsid} ts"),
+        integer(el.get("ts"), f"exit survey {lsid} ts", "RPT-SVY-007"),
         "" if submitted is None else (submitted.get("type") or "").strip(),
-        _optional_id(el, "public_site"),
-        _optional_id(el, "primary_rep"),
-        _optional_id(el, "primary_team"),
+        _optional_id(el, "public_site", "RPT-SVY-001"),
+        _optional_id(el, "primary_rep", "RPT-SVY-001"),
+        _optional_id(el, "primary_team", "RPT-SVY-001"),
     )
 
 
-def survey_problems(el: etree._Element) -> list[str]:
-    """Answer counts per question type; primary rep and team among the session's lists."""
-    lsid, out = el.get("lsid"), []
+def survey_problems(el: etree._Element) -> list[Problem]:
+    """Answer counts per question type; primary rep and team among the session's lists (RPT-SVY-008)."""
+    lsid, out, req = el.get("lsid"), [], "RPT-SVY-008"
     for q in el.findall("question_list/question"):
         kind = (q.findtext("type") or "").strip()
         answers = q.findall("answer_list/answer")
         if kind in SINGLE_ANSWER and len(answers) > 1:
-            out.append(
-                f"exit survey {lsid}: {kind} question {q.get('id')} has {len(answers)} answers (at most one)"
-            )
+            out.append(Problem(
+                f"exit survey {lsid}: {kind} question {q.get('id')} has {len(answers)} answers (at most one)", req
+            ))  # fmt: skip
     rep = el.find("primary_rep")
     if rep is not None and rep.get("id") not in {r.get("id") for r in el.findall("rep_list/representative")}:
-        out.append(f"exit survey {lsid}: <primary_rep id={rep.get('id')}> is not in <rep_list>")
+        out.append(Problem(f"exit survey {lsid}: <primary_rep id={rep.get('id')}> is not in <rep_list>", req))
     team = el.find("primary_team")
     if team is not None and team.get("id") not in {t.get("id") for t in el.findall("team_list/team")}:
-        out.append(f"exit survey {lsid}: <primary_team id={team.get('id')}> is not in <team_list>")
+        out.append(Problem(f"exit survey {lsid}: <primary_team id={team.get('id')}> is not in <team_list>", req))
     return out
 
 
@@ -752,7 +864,8 @@ def survey_kind(facts: SurveyFacts, expected: str) -> None:
     """SupportCustExitSurvey holds customer surveys (submitted_by type cust), SupportRepExitSurvey rep ones."""
     if facts.submitted_by != expected:
         raise CheckFailed(
-            f"exit survey {facts.lsid}: <submitted_by type={facts.submitted_by!r}>, expected {expected!r}"
+            f"exit survey {facts.lsid}: <submitted_by type={facts.submitted_by!r}>, expected {expected!r}",
+            "RPT-SVY-006",
         )
 
 
@@ -764,31 +877,37 @@ def survey_filter_holds(facts: SurveyFacts, report_type: str, ident: str, site_i
         if owner != int(ident):
             raise CheckFailed(
                 f"report_type={report_type}&id={ident} returned the survey of session {facts.lsid},"
-                f" whose last {'representative' if report_type == 'rep' else 'team'} is {owner}"
+                f" whose last {'representative' if report_type == 'rep' else 'team'} is {owner}",
+                "RPT-SVY-004",
             )
     if site_id is not None and facts.site != site_id:
         raise CheckFailed(
-            f"site_id={site_id} returned the survey of session {facts.lsid}, of public site {facts.site}"
+            f"site_id={site_id} returned the survey of session {facts.lsid}, of public site {facts.site}",
+            "RPT-SVY-005",
         )
 
 
 def survey_in_window(facts: SurveyFacts, win: Window, session: SessionFacts | None) -> None:
-    """ts is the session's start: in the window for start_*; end_* uses the session's end, when known."""
+    """ts is the session's start: in the window for start_*; end_* uses the session's end, when known
+    (RPT-SVY-002)."""
     if win.on == "start":
         if not win.possibly(facts.ts):
             raise CheckFailed(
-                f"exit survey {facts.lsid} (session start {_iso(facts.ts)}) is outside the asked {win}"
+                f"exit survey {facts.lsid} (session start {_iso(facts.ts)}) is outside the asked {win}",
+                "RPT-SVY-002",
             )
     elif session is not None and session.end is not None and not win.possibly(session.end):
         raise CheckFailed(
-            f"exit survey {facts.lsid}: its session ended at {_iso(session.end)}, outside the asked {win}"
+            f"exit survey {facts.lsid}: its session ended at {_iso(session.end)}, outside the asked {win}",
+            "RPT-SVY-002",
         )
 
 
 def survey_start_agrees(facts: SurveyFacts, session: SessionFacts) -> None:
     if facts.ts != session.start:
         raise CheckFailed(
-            f"exit survey {facts.lsid}: ts {facts.ts}, but SupportSession gives the session's start as {session.start}"
+            f"exit survey {facts.lsid}: ts {facts.ts}, but SupportSession gives the session's start as {session.start}",
+            "RPT-SVY-007",
         )
 
 
@@ -811,60 +930,66 @@ class TeamReport:
 
 
 def team_report(items: Iterable[etree._Element]) -> TeamReport:
+    """A SupportTeam report: one <team_activity> per team (RPT-ST-001), its <start_time> and <end_time>
+    (RPT-ST-002; their format RPT-GEN-015)."""
     report = TeamReport()
     for el in items:
         if el.tag in ("start_time", "end_time"):
             setattr(report, el.tag.removesuffix("_time"), time_value(el))
         elif el.tag == "team_activity":
-            ident = integer(el.get("id"), "<team_activity> id")
+            ident = integer(el.get("id"), "<team_activity> id", "RPT-ST-001")
             if ident in report.teams:
-                raise CheckFailed(f"two <team_activity> elements for team {ident}")
+                raise CheckFailed(f"two <team_activity> elements for team {ident}", "RPT-ST-001")
             team = TeamActivity(ident, el.get("name") or "")
             for e in el.findall("events/event"):
                 team.events.append(
-                    (integer(e.get("timestamp"), "event timestamp"), e.get("event_type") or "")
+                    (integer(e.get("timestamp"), "event timestamp", "RPT-ST-001"), e.get("event_type") or "")
                 )
                 team.support_teams += [
                     v.get("value") or "" for v in e.findall("data/value[@name='support_teams']")
                 ]
             report.teams[ident] = team
     if report.start is None or report.end is None:
-        raise CheckFailed("<team_activity_list> without its <start_time> and <end_time>")
+        raise CheckFailed("<team_activity_list> without its <start_time> and <end_time>", "RPT-ST-002")
     return report
 
 
-def echoes_window(start: int, end: int, win: Window, asked_before: float, asked_after: float) -> None:
+def echoes_window(
+    start: int, end: int, win: Window, asked_before: float, asked_after: float, req: str | None = None
+) -> None:
     """<start_time>/<end_time> display "the time parameters": the asked start, and start + duration (or
     the present, for duration 0). Dates are read in the appliance's time zone (a whole quarter hour off
-    UTC midnight, at most 14 h)."""
+    UTC midnight, at most 14 h). `req`: the report's rule (RPT-ST-002, RPT-LU-002)."""
     if win.days:
         offset = start - win.lo
         if abs(offset) > DATE_SLACK_S or offset % 900:
             raise CheckFailed(
-                f"<start_time> {_iso(start)} is not the start of the asked day {_iso(win.lo)[:10]}"
+                f"<start_time> {_iso(start)} is not the start of the asked day {_iso(win.lo)[:10]}", req
             )
         if win.hi is not None and abs((end - start) - (win.hi - win.lo)) > 3600:
             raise CheckFailed(
-                f"<end_time> {_iso(end)} is not {(win.hi - win.lo) // DAY_S} day(s) after <start_time>"
+                f"<end_time> {_iso(end)} is not {(win.hi - win.lo) // DAY_S} day(s) after <start_time>", req
             )
     else:
         if start != win.lo:
-            raise CheckFailed(f"<start_time timestamp={start}>, but start_time={win.lo} was asked")
+            raise CheckFailed(f"<start_time timestamp={start}>, but start_time={win.lo} was asked", req)
         if win.hi is not None and end != win.hi:
-            raise CheckFailed(f"<end_time timestamp={end}>, but the window asked ends at {win.hi}")
+            raise CheckFailed(f"<end_time timestamp={end}>, but the window asked ends at {win.hi}", req)
     if win.hi is None and not asked_before - CLOCK_SKEW_S <= end <= asked_after + CLOCK_SKEW_S:
-        raise CheckFailed(f"duration=0 (to the present), but <end_time> is {_iso(end)}")
+        raise CheckFailed(f"duration=0 (to the present), but <end_time> is {_iso(end)}", req)
 
 
 def team_events_within(report: TeamReport, team_id: int | None = None) -> None:
-    """Every event lies within the report's own <start_time>..<end_time>; team_id: only that team."""
+    """Every event lies within the report's own <start_time>..<end_time> (RPT-ST-003); team_id: only that
+    team (RPT-ST-004)."""
     for team in report.teams.values():
         if team_id is not None and team.id != team_id:
-            raise CheckFailed(f"team_id={team_id} returned the activity of team {team.id}")
+            raise CheckFailed(f"team_id={team_id} returned the activity of team {team.id}", "RPT-ST-004")
         for ts, kind in team.events:
             if not report.start <= ts <= report.end:
                 raise CheckFailed(
-                    f"team {team.id}: a {kind!r} event at {_iso(ts)} outside {_iso(report.start)}..{_iso(report.end)}"
+                    f"team {team.id}: a {kind!r} event at {_iso(ts)} outside {_iso(report.start)}..{_iso(report.end)}",
+                    "RPT-ST-003",
                 )
 
 
@@ -874,7 +999,9 @@ def support_teams_delimiter(report: TeamReport) -> None:
     for team in report.teams.values():
         for value in team.support_teams:
             if value and not value.startswith(";"):
-                raise CheckFailed(f"team {team.id}: support_teams value {value!r} does not begin with ';'")
+                raise CheckFailed(
+                    f"team {team.id}: support_teams value {value!r} does not begin with ';'", "RPT-ST-005"
+                )
 
 
 # --- LicenseUsage ---------------------------------------------------------------------------------------------
@@ -889,6 +1016,8 @@ class LicenseReport:
 
 
 def license_report(items: Iterable[etree._Element]) -> LicenseReport:
+    """A LicenseUsage report: its elements RPT-LU-001, an interval's datetime against its timestamp
+    RPT-LU-002, one count per license type and reason RPT-LU-003."""
     report = LicenseReport()
     for el in items:
         if el.tag in ("start_time", "end_time"):
@@ -897,18 +1026,18 @@ def license_report(items: Iterable[etree._Element]) -> LicenseReport:
             report.group_by = (el.text or "").strip()
         elif el.tag == "license_time_intervals":
             for interval in el.findall("license_time_interval"):
-                ts = integer(interval.get("timestamp"), "<license_time_interval> timestamp")
+                ts = integer(interval.get("timestamp"), "<license_time_interval> timestamp", "RPT-LU-002")
                 if interval.get("datetime"):
-                    agree(interval.get("datetime"), ts, "<license_time_interval> datetime")
+                    agree(interval.get("datetime"), ts, "<license_time_interval> datetime", "RPT-LU-002")
                 counts: dict[tuple[str, str], int] = {}
                 for c in interval.findall("license_count"):
                     key = (c.get("license_type") or "", c.get("reason") or "")
                     if key in counts:
-                        raise CheckFailed(f"interval {ts}: license_count {key} given twice")
-                    counts[key] = integer(c.text, "<license_count>")
+                        raise CheckFailed(f"interval {ts}: license_count {key} given twice", "RPT-LU-003")
+                    counts[key] = integer(c.text, "<license_count>", "RPT-LU-001")
                 report.intervals.append((ts, counts))
     if report.start is None or report.end is None:
-        raise CheckFailed("<license_usage> without its <start_time> and <end_time>")
+        raise CheckFailed("<license_usage> without its <start_time> and <end_time>", "RPT-LU-001")
     return report
 
 
@@ -918,20 +1047,25 @@ PERIOD_S = {"hour": 3600, "day": DAY_S, "month": 31 * DAY_S}
 def license_rules(report: LicenseReport, group_by: str) -> None:
     """group_by echoed; intervals within <start_time>..<end_time>; "If no reason is listed, the license
     count is the total number of licenses in use" (so no reason's count exceeds it); one peak per period
-    and license type (a period may straddle the window's edges and the appliance's time zone)."""
+    and license type (a period may straddle the window's edges and the appliance's time zone). The echo
+    and the window are RPT-LU-002, the counts RPT-LU-003."""
     if report.group_by != group_by:
-        raise CheckFailed(f"<group_by>{report.group_by}</group_by>, but group_by={group_by} was asked")
+        raise CheckFailed(
+            f"<group_by>{report.group_by}</group_by>, but group_by={group_by} was asked", "RPT-LU-002"
+        )
     per_type: dict[str, int] = {}
     for ts, counts in report.intervals:
         if not report.start <= ts <= report.end:
             raise CheckFailed(
-                f"a <license_time_interval> at {_iso(ts)} outside {_iso(report.start)}..{_iso(report.end)}"
+                f"a <license_time_interval> at {_iso(ts)} outside {_iso(report.start)}..{_iso(report.end)}",
+                "RPT-LU-002",
             )
         for (kind, reason), count in counts.items():
             total = counts.get((kind, ""))
             if reason and total is not None and count > total:
                 raise CheckFailed(
-                    f"interval {_iso(ts)}: {reason} count {count} exceeds the {kind} total {total}"
+                    f"interval {_iso(ts)}: {reason} count {count} exceeds the {kind} total {total}",
+                    "RPT-LU-003",
                 )
             if not reason:
                 per_type[kind] = per_type.get(kind, 0) + 1
@@ -939,11 +1073,14 @@ def license_rules(report: LicenseReport, group_by: str) -> None:
     for kind, n in per_type.items():
         if n > periods:
             raise CheckFailed(
-                f"{n} {kind} intervals grouped by {group_by} over {_iso(report.start)}..{_iso(report.end)}"
+                f"{n} {kind} intervals grouped by {group_by} over {_iso(report.start)}..{_iso(report.end)}",
+                "RPT-LU-003",
             )
 
 
-def known_in_window(found: Iterable[str], known: Mapping[str, SessionFacts], win: Window, what: str) -> None:
+def known_in_window(
+    found: Iterable[str], known: Mapping[str, SessionFacts], win: Window, what: str, req: str | None = None
+) -> None:
     """A report without times (a listing, a survey by lsid) holds only sessions of its window: judged by
     what an earlier report said of them (a session since ended is judged by its end only if it had)."""
     for lsid in found:
@@ -952,11 +1089,13 @@ def known_in_window(found: Iterable[str], known: Mapping[str, SessionFacts], win
             continue  # new since: nothing known to judge by
         if win.on == "start" and not win.possibly(facts.start):
             raise CheckFailed(
-                f"{what} lists session {lsid}, which started at {_iso(facts.start)}, outside the asked {win}"
+                f"{what} lists session {lsid}, which started at {_iso(facts.start)}, outside the asked {win}",
+                req,
             )
         if win.on == "end" and facts.end is not None and not win.possibly(facts.end):
             raise CheckFailed(
-                f"{what} lists session {lsid}, which ended at {_iso(facts.end)}, outside the asked {win}"
+                f"{what} lists session {lsid}, which ended at {_iso(facts.end)}, outside the asked {win}",
+                req,
             )
 
 
@@ -970,7 +1109,12 @@ class Body:
 
 
 def download_error(response, spool: BinaryIO, expect: Expect) -> str:
-    """A download that must fail (no such recording or archive): a valid <error>, not a file."""
+    """A download that must fail (no such recording or archive, no permission): a valid <error>, not a
+    file (the caller's requirement); a server error or an <error> without a message FAILs RPT-GEN-012."""
+    if response.status_code >= 500:
+        raise CheckFailed(
+            f"HTTP {response.status_code}: a server error where the guide documents <error>", SERVER_ERROR_REQ
+        )
     spool.seek(0, io.SEEK_END)
     size = spool.tell()
     spool.seek(0)
@@ -981,4 +1125,7 @@ def download_error(response, spool: BinaryIO, expect: Expect) -> str:
         raise CheckFailed(
             f"HTTP {response.status_code}: a {size}-byte file ({ctype}) where an <error> was expected"
         )
-    return reporting_error(Body(response.status_code, response.headers, spool.read(1 << 20)), expect)
+    text = error_text(xml_answer(spool.read(1 << 20), expect, "reporting", "error"))
+    if not text:
+        raise CheckFailed("<error> without a message", SERVER_ERROR_REQ)
+    return text
