@@ -76,7 +76,7 @@ def test_command_error():
         == "Invalid action"
     )
     for bad, req in (
-        (crafted.command("<error>x</error>", 500), None),
+        (crafted.command("<error>x</error>", 500), "CMD-GEN-014"),  # refusals are never 5xx
         (crafted.command(INFO), None),
         (crafted.command("<error/>"), "XML-SCHEMA-001"),
     ):

@@ -3,8 +3,9 @@ family, in a namespace of the known family, with the expected root; then parsed 
 
 Namespaces are stripped after validation (the namespace has its own verdict), so semantic checks address
 elements by their local names. A namespace defect is charged to XML-NS-001, a schema defect (or an answer
-that is not XML) to XML-SCHEMA-001 (command) or XML-SCHEMA-002 (reporting); an unexpected root, such as an
-<error> where the action succeeds, to the check's own requirement.
+that is not XML) to XML-SCHEMA-001 or XML-SCHEMA-002, a server error where the guide documents <error> to
+CMD-GEN-014 or RPT-GEN-012; an unexpected root, such as an <error> where the action succeeds, to the
+check's own requirement.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Expect:
 
 NAMESPACE_REQ = "XML-NS-001"
 SCHEMA_REQ = {"command": "XML-SCHEMA-001", "reporting": "XML-SCHEMA-002"}
+SERVER_ERROR_REQ = {"command": "CMD-GEN-014", "reporting": "RPT-GEN-012"}
 
 
 def _parser() -> etree.XMLParser:
@@ -139,7 +141,10 @@ def _tuple(roots) -> tuple[str, ...]:
 
 def _error(response, expect: Expect, kind: str, contains: str | None) -> str:
     if response.status_code >= 500:
-        raise CheckFailed(f"HTTP {response.status_code}: a server error where the guide documents <error>")
+        raise CheckFailed(
+            f"HTTP {response.status_code}: a server error where the guide documents <error>",
+            SERVER_ERROR_REQ.get(kind),
+        )
     root = xml_answer(response.content, expect, kind, "error")
     text = error_text(root)
     if not text:
