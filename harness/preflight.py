@@ -9,6 +9,7 @@ names an account by its role, never by its client id, and never holds a secret.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -143,6 +144,8 @@ def run(target: Target, make_client) -> dict[str | None, ApplianceClient]:
         raise PreflightError(
             f"target {target.url} has no API accounts: give a target file with [accounts.full] (see README)"
         )
+    if isinstance(target.verify, str) and not Path(target.verify).is_file():
+        raise PreflightError(f"CA bundle {target.verify}: no such file: give --ca-bundle FILE (PEM certificates)")
     clients: dict[str | None, ApplianceClient] = {}
     roles = [r for r in ROLES if r in target.accounts] + [r for r in target.accounts if r not in ROLES]
     for role in roles:
