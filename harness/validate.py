@@ -17,7 +17,15 @@ from lxml import etree
 
 from harness import schemas
 from harness.namespaces import NamespaceVerdict, judge, kinds_of
-from harness.xmlsafe import GuardedReader, InputRejected, Limits, open_source, parser_options
+from harness.xmlsafe import (
+    GuardedReader,
+    InputRejected,
+    Limits,
+    error_entry,
+    open_source,
+    parse_failure,
+    parser_options,
+)
 
 # Up to this size the errors are listed by xmlschema on a whole tree (exact paths and reasons); above, by
 # libxml2's streaming validator in flat memory (see _stream_errors), for at most LIST_SECONDS.
@@ -94,25 +102,37 @@ def one_line(text: str, limit: int = MESSAGE_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _reason(exc: etree.XMLSyntaxError) -> str:
+def _reason(exc: etree.XMLSyntaxError, at_start: bool = False) -> str:
+    """The harness's reason for a parse error (a stable prefix), with libxml2's message after it.
+
+    The prefix comes from the error's domain and code (xmlsafe.parse_failure), not from the message, whose
+    wording differs between libxml2 releases. `at_start`: the error came before any root element was seen.
+    """
     msg = " ".join(str(exc.msg or exc).split())
-    if "XML_PARSE_HUGE" in msg:  # libxml2's own limits, on because huge_tree is never set
-        msg = re.sub(r",?\s*(use|try) XML_PARSE_HUGE( option)?", "", msg)
+    failure = parse_failure(exc)
+    if failure == "limit":  # libxml2's own limits, on because huge_tree is never set
+        msg = re.sub(r",?\s*(use|try) XML_PARSE_HUGE( option)?", "", msg)  # advice we must not follow
         return f"hostile construct: exceeds a parser safety limit ({msg})"
+    if failure == "empty":
+        return "not XML: empty document"
+    if failure == "no-root" and at_start:
+        return f"not XML: {msg}"
     return f"not well-formed XML: {msg}"
 
 
 def _is_validity_error(exc: etree.XMLSyntaxError) -> bool:
-    return exc.code in _SCHEMA_VALIDITY_CODES
+    domain, code = error_entry(exc)
+    return domain in (etree.ErrorDomains.SCHEMASV, None) and code in _SCHEMA_VALIDITY_CODES
 
 
 class FirstInvalid(Exception):
     """The first validity error of a streaming pass, and the line the reader had reached when it was seen."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, checked: bool = True):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.checked = checked  # False: the structure could not be checked, so there are no errors to list
 
 
 def _stop_at_first_invalid(events: etree.iterparse, reader: GuardedReader) -> None:
@@ -203,7 +223,9 @@ def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[str | None, st
     except StopIteration:
         raise NotWellFormed("not XML: empty document") from None
     except etree.XMLSyntaxError as exc:
-        raise NotWellFormed(_reason(exc).replace("not well-formed XML", "not XML")) from None
+        # An error in the body may come already here (lxml 6.2 parses further before its first event): only a
+        # document with no root element at all is "not XML".
+        raise NotWellFormed(_reason(exc, at_start=True)) from None
     return (*split_tag(elem.tag), elem.sourceline)
 
 
@@ -351,7 +373,7 @@ def validate(
                 schema = schemas.lxml_schema(api_version, candidate, found_ns)
             except etree.XMLSyntaxError:  # libxml2 accepts some non-URIs as xmlns but not in a schema
                 _check_well_formed(fp, start, limits)
-                first = FirstInvalid("structure not checked: the namespace is not a valid URI")
+                first = FirstInvalid("structure not checked: the namespace is not a valid URI", checked=False)
                 break
             repeatable = schemas.repeatable(api_version, candidate)
             tags = None
@@ -368,7 +390,7 @@ def validate(
             result.errors.append(SchemaError(f"/{root}", root_line, message))
         if first is not None:
             listed: list[SchemaError] = []
-            if not first.message.startswith("structure not checked"):
+            if first.checked:
                 schema = schemas.lxml_schema(api_version, chosen, found_ns)
                 listed, result.more_errors = _list_errors(
                     fp, start, api_version, chosen, found_ns, schema, max_errors

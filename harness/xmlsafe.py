@@ -3,6 +3,9 @@
 Responses of the APIs never carry a DTD, so a document that declares one is rejected before libxml2 sees
 it: that closes billion-laughs and external-entity attacks at the door. libxml2's own limits, kept on by
 never passing huge_tree, bound nesting depth (256) and a single text node (10 MB).
+
+A parse error is classified by libxml2's error domain and code (parse_failure), never by its wording: the
+wording changes between libxml2 releases, and so does the moment an error is raised.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, Literal
+
+from lxml import etree
 
 CHUNK = 1 << 16
 PROLOG_MAX = 1 << 20
@@ -38,6 +43,46 @@ def parser_options() -> dict:
     resolve, and resolve_entities=False makes lxml's validating iterparse accept truncated documents.
     """
     return {"no_network": True, "load_dtd": False, "dtd_validation": False, "huge_tree": False}
+
+
+ParseFailure = Literal["limit", "no-root", "empty", "syntax"]
+
+# libxml2's safety limits (nesting depth, text node size, ...) have had their own code since libxml2 2.13
+# (bundled from lxml 5.4 on); before, a huge text node was reported as out of memory and the depth limit as
+# an internal error, so older releases cannot be told apart from other failures (hence the lxml floor).
+# lxml 5.4 does not name the code (its ErrorTypes come from older headers): XML_ERR_RESOURCE_LIMIT = 114.
+_LIMIT_CODES = frozenset({getattr(etree.ErrorTypes, "ERR_RESOURCE_LIMIT", 114)})
+# No start tag where the document must begin: whatever the bytes are, they are not XML.
+_NO_ROOT_CODES = frozenset({etree.ErrorTypes.ERR_DOCUMENT_EMPTY, etree.ErrorTypes.ERR_DOCUMENT_START})
+# Where libxml2 reports what it finds reading and parsing a document (not a schema's verdict on it).
+_PARSE_DOMAINS = frozenset(
+    {etree.ErrorDomains.PARSER, etree.ErrorDomains.IO, etree.ErrorDomains.NAMESPACE, etree.ErrorDomains.I18N}
+)
+
+
+def error_entry(exc: etree.XMLSyntaxError) -> tuple[int | None, int]:
+    """(domain, code) of the error a parse raised, from its error log.
+
+    The raised error is the last log entry with its code; an error lxml raises itself (an empty document
+    gives "no element found") has no entry, and so no domain.
+    """
+    log = exc.error_log or []
+    for entry in reversed(list(log)):
+        if entry.type == exc.code and entry.level >= etree.ErrorLevels.ERROR:
+            return entry.domain, entry.type
+    return None, exc.code
+
+
+def parse_failure(exc: etree.XMLSyntaxError) -> ParseFailure:
+    """What a parse error means: a safety limit hit, no root element, no content at all, any other error."""
+    domain, code = error_entry(exc)
+    if domain is None and code == etree.ErrorTypes.ERR_INTERNAL_ERROR:
+        return "empty"  # lxml's own: libxml2 built no document and reported nothing (no bytes, or blanks)
+    if domain in _PARSE_DOMAINS and code in _LIMIT_CODES:
+        return "limit"
+    if domain in _PARSE_DOMAINS and code in _NO_ROOT_CODES:
+        return "no-root"
+    return "syntax"
 
 
 _MISC = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
