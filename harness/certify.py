@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -147,6 +149,74 @@ def sweep(directory: Path) -> int:
     return changed
 
 
+RUN_MARKS = ("results.json", "junit.xml", "allure-results")  # what a run directory of ours holds
+
+
+def config_problem(
+    target: str | None = None,
+    target_file: str | None = None,
+    profile: str | None = None,
+    ca_bundle: str | None = None,
+    insecure: bool = False,
+    expected_failures: str | None = None,
+    **_,
+) -> str | None:
+    """Why the target description or the expected-failures file is unusable, or None: checked before
+    anything runs, so a typo is one line (the plugin reads them again, the same way)."""
+    from harness.expected import ExpectedFailures, ExpectedFailuresError
+    from harness.target import TargetConfigError, resolve
+
+    try:
+        resolve(target, target_file, profile, ca_bundle, True if insecure else None)
+        ExpectedFailures.load(expected_failures)
+    except (TargetConfigError, ExpectedFailuresError) as exc:
+        return str(exc)
+    return None
+
+
+def reports_problem(reports: Path) -> str | None:
+    """Why `reports` cannot hold run directories (made if missing), or None."""
+    if reports.exists() and not reports.is_dir():
+        return "exists and is not a directory"
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot be created: {exc.strerror or exc}"
+    try:  # os.access says yes to root on a read-only file system; a real write does not
+        fd, probe = tempfile.mkstemp(prefix=".rs-harness-probe-", dir=reports)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"is not writable: {exc.strerror or exc}"
+    return None
+
+
+def fresh_run_dir(report_dir: Path) -> str | None:
+    """Make `report_dir` new and empty, replacing a run directory of ours of the same run id; why not, or
+    None. Anything else there is refused, so a mistyped --run-id or --reports never deletes a user's files."""
+    if report_dir.is_symlink() or report_dir.exists() and not report_dir.is_dir():
+        return f"{report_dir} exists and is not a run directory; not replacing it"
+    if report_dir.exists():
+        try:
+            names = {p.name for p in report_dir.iterdir()}
+        except OSError as exc:
+            return f"{report_dir}: {exc.strerror or exc}"
+        if names and not names & set(RUN_MARKS):
+            return (
+                f"{report_dir} exists and is not a run directory (no {', '.join(RUN_MARKS)}); "
+                "not replacing it"
+            )
+        try:
+            shutil.rmtree(report_dir)
+        except OSError as exc:
+            return f"cannot remove the old run directory {report_dir}: {exc.strerror or exc}"
+    try:
+        report_dir.mkdir()
+    except OSError as exc:
+        return f"cannot create {report_dir}: {exc.strerror or exc}"
+    return None
+
+
 def certify(reports: str = "reports", run_id: str | None = None, **options) -> tuple[int, Path | None]:
     """Run the suites; (exit code, report directory): 0 PASS, 1 FAIL, 2 NOT CERTIFIED (a usage or target
     error: nothing judged), 130/143/129 INTERRUPTED by SIGINT/SIGTERM/SIGHUP. The last line printed is
@@ -155,8 +225,19 @@ def certify(reports: str = "reports", run_id: str | None = None, **options) -> t
     if not RUN_ID.match(run_id):
         print(f"rs-harness certify: run id {run_id!r}: letters, digits, '.', '_' and '-' only")
         return EXIT_USAGE, None
+    problem = config_problem(**options)
+    if problem:
+        print(f"rs-harness certify: {problem}")
+        return EXIT_USAGE, None
+    problem = reports_problem(Path(reports))
+    if problem:
+        print(f"rs-harness certify: --reports {reports}: {problem}")
+        return EXIT_USAGE, None
     report_dir = Path(reports) / run_id
-    report_dir.mkdir(parents=True, exist_ok=True)
+    problem = fresh_run_dir(report_dir)  # a reused run id replaces the whole run, allure results too
+    if problem:
+        print(f"rs-harness certify: --run-id {run_id}: {problem}")
+        return EXIT_USAGE, None
     collector = _Collector()
     code: int | None = None
     with interruptible() as received:

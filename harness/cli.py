@@ -142,7 +142,8 @@ def serve(
     state_archive_api: bool,
     namespace: str | None,
 ) -> None:
-    """Run the embedded reference appliance (first line: `listening on <base URL>`)."""
+    """Run the embedded reference appliance (first line: `listening on <base URL>`; second:
+    `target file: <data>/target.toml`, a target file for `rs-harness certify --target-file`)."""
     import tempfile
     from pathlib import Path
 

@@ -1,8 +1,11 @@
 """What is under test: the embedded reference appliance (the default) or a real appliance by URL.
 
 A real target is described by a TOML file (accounts, TLS, the profiles it allows); command-line values
-override environment variables, which override the file. Secrets come from environment variables or files
-named in the target file, never from the command line, and are registered with the redactor as soon as read.
+override environment variables, which override the file. The file is read strictly: an unknown key or role
+(a typo) or a value of the wrong type is refused, naming the nearest known key; a real target needs at least
+one account, and a CA bundle must be a readable file of certificates. Secrets come from environment variables
+or files named in the target file, never from the command line, and are registered with the redactor as soon
+as read.
 
     url = "https://support.example.com"
     name = "staging"                       # optional, shown in reports
@@ -16,9 +19,11 @@ named in the target file, never from the command line, and are registered with t
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -54,8 +59,22 @@ EMBEDDED_SPEED = 4
 START_TIMEOUT_S = 60.0
 
 
+# What a target file may say; anything else is a typo, refused with the nearest known name.
+FILE_KEYS = ("url", "name", "ca_bundle", "insecure", "profiles", "accounts")
+ACCOUNT_KEYS = ("client_id", "secret_env", "secret_file")
+
+
 class TargetConfigError(Exception):
     """The target description is unusable (a usage error: exit 2, nothing run)."""
+
+
+def did_you_mean(word: str, known) -> str:
+    """' (did you mean 'x'?)' for the nearest known name, else ' (known: a, b, c)'."""
+    known = list(known)
+    near = difflib.get_close_matches(word, known, n=1)
+    if near:
+        return f" (did you mean {near[0]!r}?)"
+    return f" (known: {', '.join(known)})"
 
 
 @dataclass
@@ -103,23 +122,97 @@ def _truthy(value: str | None) -> bool:
 
 
 def _secret(role: str, entry: dict, base: Path, env) -> str:
-    if "secret" in entry:
-        raise TargetConfigError(
-            f"accounts.{role}: a secret is never written in the target file; use secret_env or secret_file"
-        )
     if "secret_env" in entry:
-        value = env.get(str(entry["secret_env"]))
+        value = env.get(entry["secret_env"])
         if not value:
             raise TargetConfigError(f"accounts.{role}: environment variable {entry['secret_env']} is not set")
         return value
     if "secret_file" in entry:
-        path = Path(str(entry["secret_file"])).expanduser()
+        path = Path(entry["secret_file"]).expanduser()
         path = path if path.is_absolute() else base / path
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise TargetConfigError(f"accounts.{role}: cannot read secret_file: {exc.strerror}") from None
     raise TargetConfigError(f"accounts.{role}: needs secret_env or secret_file")
+
+
+def _check_file(path: Path, data: dict) -> None:
+    """Refuse what a target file cannot mean: unknown keys, unknown roles, values of the wrong type."""
+    where = f"target file {path}"
+    for key in data:
+        if key not in FILE_KEYS:
+            raise TargetConfigError(f"{where}: unknown key {key!r}{did_you_mean(key, FILE_KEYS)}")
+    for key in ("url", "name", "ca_bundle"):
+        if key in data and not isinstance(data[key], str):
+            raise TargetConfigError(f"{where}: {key} must be a string, not {_toml_type(data[key])}")
+    if "insecure" in data and not isinstance(data["insecure"], bool):
+        raise TargetConfigError(
+            f"{where}: insecure must be true or false, not {_toml_type(data['insecure'])}"
+        )
+    profiles = data.get("profiles", [])
+    if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
+        raise TargetConfigError(f'{where}: profiles must be a list of strings: ["read-only", "standard"]')
+    for profile in profiles:
+        if profile not in PROFILES:
+            raise TargetConfigError(
+                f"{where}: unknown profile {profile!r} in profiles{did_you_mean(profile, PROFILES)}"
+            )
+    accounts = data.get("accounts", {})
+    if not isinstance(accounts, dict):
+        raise TargetConfigError(f"{where}: accounts must be tables, e.g. [accounts.full]")
+    for role, entry in accounts.items():
+        if role not in ROLES:
+            raise TargetConfigError(
+                f"{where}: unknown role {role!r} in [accounts.{role}]{did_you_mean(role, ROLES)}"
+            )
+        if not isinstance(entry, dict):
+            raise TargetConfigError(f"{where}: accounts.{role} must be a table ([accounts.{role}])")
+        if "secret" in entry:
+            raise TargetConfigError(
+                f"{where}: accounts.{role}: a secret is never written in the target file; "
+                "use secret_env or secret_file"
+            )
+        for key, value in entry.items():
+            if key not in ACCOUNT_KEYS:
+                raise TargetConfigError(
+                    f"{where}: unknown key {key!r} in [accounts.{role}]{did_you_mean(key, ACCOUNT_KEYS)}"
+                )
+            if not isinstance(value, str):
+                raise TargetConfigError(
+                    f"{where}: accounts.{role}.{key} must be a string, not {_toml_type(value)}"
+                )
+        if not entry.get("client_id"):
+            raise TargetConfigError(f"{where}: accounts.{role}: needs client_id")
+        if "secret_env" in entry and "secret_file" in entry:
+            raise TargetConfigError(f"{where}: accounts.{role}: give secret_env or secret_file, not both")
+
+
+def _toml_type(value) -> str:
+    for kind, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                       (list, "an array"), (dict, "a table")):  # fmt: skip
+        if isinstance(value, kind):
+            return name
+    return "a date or time"
+
+
+def _check_ca_bundle(ca_bundle: str) -> str:
+    """The CA bundle's path, once it is known to be a readable file of certificates."""
+    path = Path(ca_bundle).expanduser()
+    if not path.exists():
+        raise TargetConfigError(f"CA bundle {path}: no such file")
+    if not path.is_file():
+        raise TargetConfigError(f"CA bundle {path}: not a file")
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as exc:
+        raise TargetConfigError(f"CA bundle {path}: cannot read it: {exc.strerror}") from None
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError) as exc:
+        raise TargetConfigError(f"CA bundle {path}: no usable certificate in it ({exc})") from None
+    return str(path)
 
 
 def _read_file(path: Path) -> dict:
@@ -147,6 +240,7 @@ def resolve(
     if target_file:
         path = Path(target_file).expanduser()
         data, base = _read_file(path), path.parent
+        _check_file(path, data)
     url = target or env.get(ENV["target"]) or data.get("url") or EMBEDDED
     profile = profile or env.get(ENV["profile"]) or None
 
@@ -161,29 +255,27 @@ def resolve(
 
     if not url.startswith(("https://", "http://")):
         raise TargetConfigError(f"target {url!r}: give 'embedded' or an http(s):// URL")
+    if not data.get("accounts"):
+        raise TargetConfigError(
+            f"target {url} has no API accounts: give a target file with [accounts.full] (see README)"
+        )
     ca_bundle = ca_bundle or env.get(ENV["ca_bundle"]) or data.get("ca_bundle")
     if insecure is None:
-        insecure = _truthy(env.get(ENV["insecure"])) if ENV["insecure"] in env else bool(data.get("insecure"))
+        in_env = ENV["insecure"] in env
+        insecure = _truthy(env.get(ENV["insecure"])) if in_env else data.get("insecure", False)
     if insecure and ca_bundle:
         raise TargetConfigError("give either a CA bundle or --insecure, not both")
-    verify: bool | str = False if insecure else (str(Path(ca_bundle).expanduser()) if ca_bundle else True)
+    verify: bool | str = False if insecure else (_check_ca_bundle(ca_bundle) if ca_bundle else True)
     allowed = tuple(data.get("profiles", ["read-only"]))
-    unknown = set(allowed) - set(PROFILES)
-    if unknown:
-        raise TargetConfigError(f"target file: unknown profiles {sorted(unknown)}; known: {list(PROFILES)}")
     accounts = {}
-    for role, entry in (data.get("accounts") or {}).items():
-        if role not in ROLES:
-            raise TargetConfigError(f"accounts.{role}: unknown role; known: {list(ROLES)}")
-        if not isinstance(entry, dict) or not entry.get("client_id"):
-            raise TargetConfigError(f"accounts.{role}: needs client_id")
+    for role, entry in data["accounts"].items():
         secret = _secret(role, entry, base, env)
-        REDACTOR.add_credentials(str(entry["client_id"]), secret)
-        accounts[role] = Credentials(str(entry["client_id"]), secret)
+        REDACTOR.add_credentials(entry["client_id"], secret)
+        accounts[role] = Credentials(entry["client_id"], secret)
     return Target(
         url=url.rstrip("/"),
         embedded=False,
-        name=str(data.get("name") or url),
+        name=data.get("name") or url,
         accounts=accounts,
         verify=verify,
         profiles=allowed,

@@ -70,3 +70,103 @@ def test_serve_with_another_namespace(serve, tmp_path: Path) -> None:
         headers={"Authorization": f"Bearer {r.json()['access_token']}"},
     )
     assert b'xmlns="http://www.bomgar.com/namespaces/API/command"' in r.content
+
+
+# -- the target file serve writes for itself ----------------------------------------------------------------
+
+
+def _start(data: Path, *args: str) -> tuple[subprocess.Popen, str, Path]:
+    exe = Path(sys.executable).with_name("rs-harness")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", "0", "--data", str(data), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    first, second = proc.stdout.readline().strip(), proc.stdout.readline().strip()
+    assert first.startswith("listening on "), first
+    assert second.startswith("target file: "), second
+    return proc, first.removeprefix("listening on "), Path(second.removeprefix("target file: "))
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    procs = []
+
+    def start(*args: str) -> tuple[str, Path]:
+        proc, url, target_file = _start(tmp_path, *args)
+        procs.append(proc)
+        return url, target_file
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_serve_writes_a_ready_target_file(served, tmp_path: Path) -> None:
+    import stat
+    import tomllib
+
+    from harness.target import ROLES
+
+    url, path = served("--no-simulation")
+    assert path == tmp_path.resolve() / "target.toml"
+    data = tomllib.loads(path.read_text())
+    assert data["url"] == url and data["name"] and "insecure" not in data and "ca_bundle" not in data
+    assert data["profiles"] == ["read-only", "standard", "destructive"]
+    accounts = {a["name"]: a for a in json.loads((tmp_path / "accounts.json").read_text())["accounts"]}
+    assert set(data["accounts"]) == set(accounts) == set(ROLES)  # every seeded account has a harness role
+    secrets = tmp_path / "secrets"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o700
+    for role, entry in data["accounts"].items():
+        secret_file = secrets.resolve() / role
+        assert entry == {"client_id": accounts[role]["client_id"], "secret_file": str(secret_file)}
+        assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+        assert secret_file.read_text().strip() == accounts[role]["client_secret"]
+        assert accounts[role]["client_secret"] not in path.read_text()
+
+
+def test_certify_certifies_serve_by_its_target_file(served, tmp_path: Path, capsys) -> None:
+    from harness.certify import certify
+
+    url, path = served("--no-simulation")
+    code, report_dir = certify(
+        reports=str(tmp_path / "reports"), run_id="served", target_file=str(path),
+        select="test_command_api_info",
+    )  # fmt: skip
+    console = capsys.readouterr().out
+    assert code in (0, 1), console  # certified (2 would be: nothing could be)
+    data = json.loads((report_dir / "results.json").read_text())
+    assert data["target"]["embedded"] is False and data["target"]["url"] == url
+    assert data["checks"] and all(c["verdict"] != "NOT_TESTED" for c in data["checks"]), console
+
+
+def test_under_tls_the_target_file_verifies_with_serves_own_certificate(served, tmp_path: Path) -> None:
+    import tomllib
+
+    from harness.plugin import make_client
+    from harness.target import resolve
+
+    url, path = served("--tls", "--no-simulation")
+    data = tomllib.loads(path.read_text())
+    assert data["ca_bundle"] == str((tmp_path / "tls-cert.pem").resolve()) and "insecure" not in data
+    target = resolve(target_file=str(path), environ={})
+    assert target.verify == data["ca_bundle"] and target.url == url
+    response = make_client(target, "full").api_info()  # TLS verified against the CA bundle, and a token
+    assert response.status_code == 200 and b"<api_version>" in response.content
+
+
+def test_a_certificate_that_does_not_name_the_host_is_insecure_instead(tmp_path: Path) -> None:
+    import tomllib
+
+    from harness.appliance.accounts import seed_accounts
+    from harness.appliance.target_file import certificate_verifies, write_target_file
+    from harness.appliance.tls import certificate
+
+    cert, _ = certificate(tmp_path, "127.0.0.1")
+    assert certificate_verifies(cert, "127.0.0.1") and certificate_verifies(cert, "localhost")
+    assert not certificate_verifies(cert, "192.0.2.7") and not certificate_verifies(cert, "appliance.example")
+    path = write_target_file(tmp_path, "https://192.0.2.7:8443", seed_accounts(), cert)
+    data = tomllib.loads(path.read_text())
+    assert data["insecure"] is True and "ca_bundle" not in data

@@ -98,3 +98,129 @@ def test_unusable_input_exits_2_with_a_reason(tmp_path, args, message):
     result = CliRunner().invoke(main, ["certify", "--reports", str(tmp_path), *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+# -- strict configuration: one line, exit 2, before anything runs -------------------------------------------
+
+
+def certify_cli(*args: str):
+    result = CliRunner().invoke(main, ["certify", *args])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result.output.splitlines()
+
+
+def test_a_real_target_without_a_target_file_exits_2_with_one_line(tmp_path):
+    lines = certify_cli("--reports", str(tmp_path / "r"), "--target", "https://127.0.0.1:1")
+    assert lines == [
+        "rs-harness certify: target https://127.0.0.1:1 has no API accounts: give a target file with "
+        "[accounts.full] (see README)"
+    ]
+    assert not (tmp_path / "r").exists()  # nothing ran, nothing was written
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('url = "https://127.0.0.1:1"\n[acounts.full]\nclient_id = "x"\nsecret_env = "X"\n',
+         "unknown key 'acounts' (did you mean 'accounts'?)"),
+        ('url = "https://127.0.0.1:1"\nca_bundel = "/ca.pem"\n',
+         "unknown key 'ca_bundel' (did you mean 'ca_bundle'?)"),
+        ('url = "https://127.0.0.1:1"\n[accounts.fulll]\nclient_id = "x"\nsecret_env = "X"\n',
+         "unknown role 'fulll' in [accounts.fulll] (did you mean 'full'?)"),
+    ],
+)  # fmt: skip
+def test_a_typo_in_the_target_file_exits_2_with_one_line(tmp_path, text, message):
+    path = tmp_path / "staging.toml"
+    path.write_text(text)
+    lines = certify_cli("--reports", str(tmp_path / "r"), "--target-file", str(path))
+    assert lines == [f"rs-harness certify: target file {path}: {message}"]
+
+
+def test_a_missing_ca_bundle_exits_2_with_one_line(tmp_path, faulty_target):
+    missing = tmp_path / "our-ca.pem"
+    lines = certify_cli(
+        "--reports", str(tmp_path / "r"), "--target-file", str(faulty_target), "--ca-bundle", str(missing)
+    )
+    assert lines == [f"rs-harness certify: CA bundle {missing}: no such file"]
+
+
+def test_a_typo_in_the_expected_failures_file_exits_2_with_one_line(tmp_path):
+    expected = tmp_path / "expected.toml"
+    expected.write_text('[[expected]]\nid = "CMD-GAI-001"\nreson = "ticket"\n')
+    lines = certify_cli("--reports", str(tmp_path / "r"), "--expected-failures", str(expected))
+    assert lines == [
+        f"rs-harness certify: expected-failures file {expected}: entry 1: unknown key 'reson' "
+        "(did you mean 'reason'?)"
+    ]
+
+
+def test_an_expected_failure_naming_nothing_known_is_a_usage_error(tmp_path, capsys, faulty_target):
+    expected = tmp_path / "expected.toml"
+    expected.write_text('[[expected]]\nid = "CMD-GAI-01"\nreason = "typo"\n')
+    code, _ = certify(
+        reports=str(tmp_path), run_id="typo", target_file=str(faulty_target), select="api_info_answer",
+        expected_failures=str(expected),
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "expected failure 'CMD-GAI-01': not a requirement ID nor a check's test ID" in captured.err
+    assert "(did you mean 'CMD-GAI-001'?)" in captured.err
+
+
+def test_reports_at_a_file_exits_2_with_one_line(tmp_path):
+    path = tmp_path / "reports"
+    path.write_text("not a directory")
+    assert certify_cli("--reports", str(path)) == [
+        f"rs-harness certify: --reports {path}: exists and is not a directory"
+    ]
+    assert certify_cli("--reports", str(path / "sub")) == [
+        f"rs-harness certify: --reports {path / 'sub'}: cannot be created: Not a directory"
+    ]
+
+
+def test_unwritable_reports_exits_2_with_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "reports"
+    path.mkdir()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("harness.certify.tempfile.mkstemp", refuse)  # root may write anywhere: pretend
+    assert certify_cli("--reports", str(path)) == [
+        f"rs-harness certify: --reports {path}: is not writable: Permission denied"
+    ]
+
+
+UUID_NAMED = ("-result.json", "-container.json", "-attachment.json", "-attachment.txt")
+
+
+def test_a_reused_run_id_replaces_the_whole_run(tmp_path, capsys, faulty_target):
+    def run():
+        code, report_dir = certify(
+            reports=str(tmp_path), run_id="again", target_file=str(faulty_target), select="api_info_answer"
+        )
+        assert code == 1, capsys.readouterr().out
+        allure = report_dir / "allure-results"
+        return report_dir, {p.name for p in allure.iterdir() if p.name.endswith(UUID_NAMED)}
+
+    report_dir, first = run()
+    (report_dir / "stale.txt").write_text("from an older run")
+    second_dir, second = run()
+    assert second_dir == report_dir and not (report_dir / "stale.txt").exists()
+    assert first and second and not first & second  # no stale allure result files accumulate (uuid names)
+    checks = json.loads((report_dir / "results.json").read_text())["checks"]
+    assert len(checks) == len([n for n in second if n.endswith("-result.json")])
+
+
+@pytest.mark.parametrize("contents", [["notes.txt"], ["src/"]])
+def test_a_run_id_that_names_a_directory_not_of_ours_is_refused(tmp_path, contents):
+    mine = tmp_path / "reports" / "precious"
+    mine.mkdir(parents=True)
+    for name in contents:
+        (mine / name.rstrip("/")).mkdir() if name.endswith("/") else (mine / name).write_text("mine")
+    lines = certify_cli("--reports", str(tmp_path / "reports"), "--run-id", "precious")
+    assert len(lines) == 1 and lines[0].startswith(f"rs-harness certify: --run-id precious: {mine} exists")
+    assert "not replacing it" in lines[0]
+    assert sorted(p.name for p in mine.iterdir()) == sorted(n.rstrip("/") for n in contents)

@@ -3,10 +3,14 @@ line (in that order of precedence); secrets only from environment variables or f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from harness.appliance.accounts import SEED_PROFILES
+from harness.appliance.tls import certificate
 from harness.redact import REDACTOR
-from harness.target import TargetConfigError, resolve
+from harness.target import ROLES, TargetConfigError, resolve
 
 FILE = """
 url = "https://file.example.com"
@@ -46,28 +50,31 @@ def test_a_real_target_from_a_file(target_file):
     assert "full-secret-value" not in repr(target)
 
 
-def test_precedence_command_line_over_environment_over_file(target_file):
+@pytest.fixture
+def ca_bundles(tmp_path):
+    """Two CA bundles that exist (a CA bundle is checked when the target is resolved)."""
+    paths = []
+    for name in ("env", "cli"):
+        (tmp_path / name).mkdir()
+        paths.append(str(certificate(tmp_path / name, "localhost")[0]))
+    return paths
+
+
+def test_precedence_command_line_over_environment_over_file(target_file, ca_bundles):
+    env_ca, cli_ca = ca_bundles
     env = {
         "RSH_TEST_FULL_SECRET": "x" * 10,
         "RS_HARNESS_TARGET": "https://env.example.com",
         "RS_HARNESS_PROFILE": "standard",
-        "RS_HARNESS_CA_BUNDLE": "/env/ca.pem",
+        "RS_HARNESS_CA_BUNDLE": env_ca,
     }
     target = resolve(target_file=str(target_file), environ=env)
-    assert (target.url, target.profile, target.verify) == (
-        "https://env.example.com",
-        "standard",
-        "/env/ca.pem",
-    )
+    assert (target.url, target.profile, target.verify) == ("https://env.example.com", "standard", env_ca)
     target = resolve(
         target="https://cli.example.com", target_file=str(target_file), profile="read-only",
-        ca_bundle="/cli/ca.pem", environ=env,
+        ca_bundle=cli_ca, environ=env,
     )  # fmt: skip
-    assert (target.url, target.profile, target.verify) == (
-        "https://cli.example.com",
-        "read-only",
-        "/cli/ca.pem",
-    )
+    assert (target.url, target.profile, target.verify) == ("https://cli.example.com", "read-only", cli_ca)
     env["RS_HARNESS_TARGET_FILE"] = str(target_file)
     assert resolve(environ=env).name == "staging"
 
@@ -88,7 +95,7 @@ def test_insecure_is_explicit(target_file):
         (FILE.replace('secret_file = "ro.secret"', 'secret_file = "missing"'), {"RSH_TEST_FULL_SECRET": "x" * 9},
          "cannot read secret_file"),
         (FILE.replace("[accounts.full]", "[accounts.superuser]"), {"RSH_TEST_FULL_SECRET": "x" * 9}, "unknown role"),
-        (FILE.replace('"standard"]', '"chaos"]'), {}, "unknown profiles"),
+        (FILE.replace('"standard"]', '"chaos"]'), {}, "unknown profile 'chaos'"),
         ("url = ", {}, "target file"),
         ('url = "ftp://x"', {}, "http"),
     ],
@@ -106,3 +113,102 @@ def test_destructive_needs_the_target_file_to_allow_it(target_file):
     with pytest.raises(TargetConfigError, match="not allowed for this target"):
         resolve(target_file=str(target_file), profile="destructive", environ=env)
     assert resolve(target_file=str(target_file), profile="standard", environ=env).allows("standard")
+
+
+# -- strict files: a typo is an error naming the key and the nearest known one ----------------------------
+
+ENV = {"RSH_TEST_FULL_SECRET": "x" * 10}
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("[accounts.full]", "[acounts.full]", "unknown key 'acounts' (did you mean 'accounts'?)"),
+        ('name = "staging"', 'name = "staging"\nca_bundel = "/etc/ca.pem"',
+         "unknown key 'ca_bundel' (did you mean 'ca_bundle'?)"),
+        ("[accounts.full]", "[accounts.ful]", "unknown role 'ful' in [accounts.ful] (did you mean 'full'?)"),
+        ("[accounts.read_only]", "[accounts.readonly]", "unknown role 'readonly' in [accounts.readonly] "
+         "(did you mean 'read_only'?)"),
+        ('client_id = "full-id"', 'clientid = "full-id"',
+         "unknown key 'clientid' in [accounts.full] (did you mean 'client_id'?)"),
+        ('secret_file = "ro.secret"', 'secret_flie = "ro.secret"',
+         "unknown key 'secret_flie' in [accounts.read_only] (did you mean 'secret_file'?)"),
+        ('"read-only", "standard"', '"read_only", "standard"',
+         "unknown profile 'read_only' in profiles (did you mean 'read-only'?)"),
+        ('name = "staging"', 'name = "staging"\ncolour = "blue"',
+         "unknown key 'colour' (known: url, name, ca_bundle, insecure, profiles, accounts)"),
+    ],
+)  # fmt: skip
+def test_a_typo_in_the_target_file_names_the_nearest_known_key(tmp_path, old, new, message):
+    (tmp_path / "ro.secret").write_text("read-only-secret-value")
+    path = tmp_path / "staging.toml"
+    assert old in FILE
+    path.write_text(FILE.replace(old, new))
+    with pytest.raises(TargetConfigError) as error:
+        resolve(target_file=str(path), environ=ENV)
+    assert str(error.value) == f"target file {path}: {message}"
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('profiles = ["read-only", "standard"]', 'profiles = "standard"', "profiles must be a list"),
+        ('profiles = ["read-only", "standard"]', 'profiles = ["read-only", 2]', "profiles must be a list"),
+        ('url = "https://file.example.com"', "url = 443", "url must be a string, not an integer"),
+        ('name = "staging"', 'name = "staging"\ninsecure = "yes"', "insecure must be true or false, not a"),
+        ('name = "staging"', 'name = "staging"\nca_bundle = ["/a.pem"]', "ca_bundle must be a string"),
+        ('client_id = "full-id"', "client_id = 17", "accounts.full.client_id must be a string"),
+        ('client_id = "full-id"', 'client_id = "full-id"\nsecret_file = "ro.secret"',
+         "give secret_env or secret_file, not both"),
+    ],
+)  # fmt: skip
+def test_values_of_the_wrong_type_are_refused(tmp_path, old, new, message):
+    (tmp_path / "ro.secret").write_text("read-only-secret-value")
+    path = tmp_path / "staging.toml"
+    assert old in FILE
+    path.write_text(FILE.replace(old, new))
+    with pytest.raises(TargetConfigError, match=re.escape(message)):
+        resolve(target_file=str(path), environ=ENV)
+
+
+def test_a_real_target_needs_an_account(tmp_path):
+    message = (
+        "target https://127.0.0.1:1 has no API accounts: give a target file with [accounts.full] (see README)"
+    )
+    with pytest.raises(TargetConfigError) as error:
+        resolve(target="https://127.0.0.1:1", environ={})
+    assert str(error.value) == message
+    with pytest.raises(TargetConfigError) as error:
+        resolve(environ={"RS_HARNESS_TARGET": "https://127.0.0.1:1"})
+    assert str(error.value) == message
+    path = tmp_path / "t.toml"
+    path.write_text('url = "https://127.0.0.1:1"\n[accounts]\n')
+    with pytest.raises(TargetConfigError, match="has no API accounts"):
+        resolve(target_file=str(path), environ={})
+
+
+def test_a_ca_bundle_must_be_a_readable_file_of_certificates(target_file, tmp_path, ca_bundles):
+    for bundle, message in (
+        (tmp_path / "absent.pem", "no such file"),
+        (tmp_path, "not a file"),
+        (target_file, "no usable certificate"),
+    ):
+        with pytest.raises(TargetConfigError) as error:
+            resolve(target_file=str(target_file), ca_bundle=str(bundle), environ=ENV)
+        assert str(error.value).startswith(f"CA bundle {bundle}: {message}")
+    missing = f'name = "staging"\nca_bundle = "{tmp_path}/no"'
+    target_file.write_text(target_file.read_text().replace('name = "staging"', missing))
+    with pytest.raises(TargetConfigError, match=re.escape(f"CA bundle {tmp_path}/no: no such file")):
+        resolve(target_file=str(target_file), environ=ENV)
+    assert resolve(target_file=str(target_file), ca_bundle=ca_bundles[0], environ=ENV).verify == ca_bundles[0]
+
+
+def test_an_embedded_run_still_refuses_a_mistyped_file(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text('url = "embedded"\nprofile = ["standard"]\n')
+    with pytest.raises(TargetConfigError, match="unknown key 'profile' \\(did you mean 'profiles'\\?\\)"):
+        resolve(target_file=str(path), environ={})
+
+
+def test_the_roles_are_the_embedded_appliance_accounts():
+    assert set(ROLES) == set(SEED_PROFILES)

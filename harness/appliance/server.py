@@ -9,10 +9,12 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
 
 from harness.appliance.app import Appliance, create_app
+from harness.appliance.target_file import write_target_file
 from harness.appliance.tls import certificate
 
 
@@ -48,7 +50,8 @@ def _url(scheme: str, host: str, port: int) -> str:
 
 
 def serve(appliance: Appliance, host: str = "127.0.0.1", port: int = 0, tls: bool = False) -> None:
-    """Serve until interrupted; the first line printed is `listening on <base URL>`."""
+    """Serve until interrupted; the first line printed is `listening on <base URL>`, the second
+    `target file: <data>/target.toml` (a target file for certify, see harness.appliance.target_file)."""
     sock = _bind(host, port)
     extra = {}
     if tls:
@@ -56,6 +59,13 @@ def serve(appliance: Appliance, host: str = "127.0.0.1", port: int = 0, tls: boo
         extra = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     url = _url("https" if tls else "http", host, sock.getsockname()[1])
     print(f"listening on {url}", flush=True)
+    try:  # a ready target file for `rs-harness certify --target-file` (second line: where it is)
+        target_file = write_target_file(
+            appliance.config.data_dir, url, appliance.accounts, Path(extra["ssl_certfile"]) if tls else None
+        )
+        print(f"target file: {target_file}", flush=True)
+    except OSError as exc:
+        print(f"target file: not written ({exc})", flush=True)
     print(f"data: {appliance.config.data_dir} (API accounts in {appliance.accounts_file})", flush=True)
     if tls:
         print(f"tls certificate: {extra['ssl_certfile']}", flush=True)
