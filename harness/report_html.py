@@ -264,7 +264,9 @@ def _matrix(index: _Index) -> str:
         '<section id="traceability"><h2>Requirement traceability</h2>',
         (
             "<p>One row per requirement of the catalogue, by area; within an area the worst verdicts first. "
-            "A requirement takes the worst verdict of the checks that cover it.</p>"
+            "A failure is charged to the requirement it breaks; a check's other requirements are PASS when it "
+            "ran to its end and NOT_TESTED (not reached) when it stopped first. A requirement takes the worst "
+            "verdict its checks give it.</p>"
         ),
         _legend(),
         _filters("matrix", {"verdict": present, "area": index.areas}),

@@ -78,7 +78,7 @@ def test_a_faulty_appliance_fails_with_evidence(tmp_path, capsys, faulty_target)
 
 def test_an_expected_failure_file_lets_the_gate_pass(tmp_path, capsys, faulty_target):
     expected = tmp_path / "expected.toml"
-    expected.write_text('[[expected]]\nid = "CMD-GAI-001"\ntarget = "faulty"\nreason = "namespace ticket"\n')
+    expected.write_text('[[expected]]\nid = "XML-NS-001"\ntarget = "faulty"\nreason = "namespace ticket"\n')
     code, _ = certify(
         reports=str(tmp_path), run_id="gate", target_file=str(faulty_target), select="api_info_answer",
         expected_failures=str(expected),

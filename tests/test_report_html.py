@@ -48,7 +48,12 @@ def exchange(
 
 
 def record(n: int, verdict: str, reqs: list[str], reason: str = "", **kw) -> Record:
-    return Record(f"suites/test_x.py::test_{n}", f"test_{n}", reqs, verdict, reason, 0.25, **kw)
+    """A check's record; a FAIL or WARN is charged to its primary requirement, and a FAIL stopped it."""
+    rec = Record(f"suites/test_x.py::test_{n}", f"test_{n}", reqs, verdict, reason, 0.25, **kw)
+    if verdict in (verdicts.FAIL, verdicts.WARN):
+        rec.charge(reqs[0], verdict, reason)
+        rec.stopped_at = reqs[0] if verdict == verdicts.FAIL else None
+    return rec
 
 
 def results(records: list[Record], target: dict = EMBEDDED_TARGET, gate=(), expected_file=None) -> RunResults:
