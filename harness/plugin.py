@@ -81,6 +81,14 @@ class TargetInfo:
     build: str | None = None
     expect: Expect = field(default_factory=Expect)
 
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def url(self) -> str:
+        return self.target.url
+
     def identity(self) -> dict:
         return {
             **self.target.identity(),
@@ -438,6 +446,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 req_id, text = _charged(charge.req, ids, charge.reason, state.requirements)
                 record.charge(req_id, _by_level(req_id, charge.verdict, state.requirements), REDACTOR.text(text))
             record.context_seen = len(context.charges)
+            record.judged = [r for r in context.judged if r in state.requirements and r not in ids]
         if rep.failed:
             exc = call.excinfo.value if call.excinfo else None
             reason = _failure_reason(call)

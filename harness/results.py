@@ -48,6 +48,7 @@ class Record:
     evidence: list[dict] = field(default_factory=list)
     charges: list[dict] = field(default_factory=list)  # {"requirement", "verdict", "reason"}
     stopped_at: str | None = None  # the requirement whose FAIL stopped the check before its end
+    judged: list[str] = field(default_factory=list)  # requirements it does not name, judged on the way
     context_seen: int = field(default=0, repr=False)  # charges of its CheckContext already taken
 
     def charge(self, requirement: str, verdict: str, reason: str) -> None:
@@ -59,7 +60,8 @@ class Record:
 
     def covers(self) -> list[str]:
         """The requirements the check names and those it charged."""
-        return list(dict.fromkeys([*self.requirements, *(c["requirement"] for c in self.charges)]))
+        charged = (c["requirement"] for c in self.charges)
+        return list(dict.fromkeys([*self.requirements, *charged, *self.judged]))
 
     def requirement_verdict(self, req_id: str) -> tuple[str, str]:
         """This check's verdict of one requirement it covers, and the reason."""
@@ -67,6 +69,8 @@ class Record:
         if mine:
             verdict = verdicts.worst(c["verdict"] for c in mine)
             return verdict, next(c["reason"] for c in mine if c["verdict"] == verdict)
+        if req_id in self.judged:
+            return verdicts.PASS, ""
         verdict = self.verdict or verdicts.NOT_TESTED
         if verdict in (verdicts.NA, verdicts.NOT_TESTED):
             return verdict, self.reason
@@ -85,6 +89,7 @@ class Record:
             "seconds": round(self.seconds, 4),
             "charges": self.charges,
             "stopped_at": self.stopped_at,
+            "judged": self.judged,
             "evidence": self.evidence,
         }
 

@@ -53,6 +53,7 @@ class CheckContext:
     """What one check recorded without stopping: its defect() FAILs and warn() WARNs, in order."""
 
     charges: list[Charge] = field(default_factory=list)
+    judged: list[str] = field(default_factory=list)  # requirements judged and met on the way (judged())
 
     @property
     def warnings(self) -> list[str]:
@@ -111,6 +112,14 @@ def defect(reason: str, req: str | None = None) -> None:
     """A FAIL of `req` that does not stop the check: it goes on to judge its other requirements, and FAILs
     when it ends."""
     _record(FAIL, reason, req)
+
+
+def judged(req: str) -> None:
+    """`req` was judged and met here, though the check may not name it (every answer's schema and
+    namespace): it is PASS for this check unless a defect is charged to it. Outside a check, nothing."""
+    context = _CURRENT.get()
+    if context is not None and req not in context.judged:
+        context.judged.append(req)
 
 
 def na(reason: str) -> None:

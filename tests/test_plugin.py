@@ -162,6 +162,12 @@ def test_plain_assert_charges_the_primary(rs_api):
 def test_schema_defects_go_to_the_xml_requirement(rs_api):
     fail("invalid against the schema", req="XML-SCHEMA-001")
 
+@pytest.mark.req("CMD-GAI-006")
+def test_judged_on_the_way_then_stopped(rs_api):
+    from harness.verdicts import judged
+    judged("XML-SCHEMA-002")
+    fail("later step")
+
 @pytest.mark.req("AUTH-003")
 def test_unknown_requirement_charges_the_primary(rs_api):
     fail("oops", req="NOPE-1")
@@ -175,13 +181,13 @@ def test_a_defect_is_charged_to_the_requirement_it_breaks(pytester, target_file)
     req = {r["id"]: r for r in data["requirements"]}
     got = {i: req[i]["verdict"] for i in (
         "AUTH-002", "AUTH-004", "AUTH-006", "AUTH-007", "AUTH-011", "AUTH-012", "AUTH-010",
-        "CMD-GAI-001", "CMD-GAI-002", "CMD-GAI-004", "XML-SCHEMA-001", "AUTH-003",
+        "CMD-GAI-001", "CMD-GAI-002", "CMD-GAI-004", "XML-SCHEMA-001", "AUTH-003", "XML-SCHEMA-002",
     )}  # fmt: skip
     assert got == {
         "AUTH-002": "NOT_TESTED", "AUTH-004": "FAIL", "AUTH-006": "WARN",
         "AUTH-007": "WARN", "AUTH-011": "PASS", "AUTH-012": "FAIL", "AUTH-010": "NOT_TESTED",
         "CMD-GAI-001": "FAIL", "CMD-GAI-002": "NOT_TESTED", "CMD-GAI-004": "NOT_TESTED",
-        "XML-SCHEMA-001": "FAIL", "AUTH-003": "FAIL",
+        "XML-SCHEMA-001": "FAIL", "AUTH-003": "FAIL", "XML-SCHEMA-002": "PASS",
     }  # fmt: skip
     assert req["AUTH-002"]["reason"] == "not reached: stopped at AUTH-004"
     assert req["AUTH-004"]["reason"] == "expires_in is 7200"
@@ -193,6 +199,7 @@ def test_a_defect_is_charged_to_the_requirement_it_breaks(pytester, target_file)
         "test_plain_assert_charges_the_primary": "FAIL",
         "test_schema_defects_go_to_the_xml_requirement": "FAIL",
         "test_unknown_requirement_charges_the_primary": "FAIL",
+        "test_judged_on_the_way_then_stopped": "WARN",  # CMD-GAI-006 is a SHOULD
     }  # fmt: skip
     assert checks["test_goes_on"]["reason"] == "AUTH-012: expires_in is 7200"
     assert checks["test_goes_on"]["charges"] == [

@@ -17,7 +17,7 @@ from lxml import etree
 
 from harness.schemas import schema_family, version_tuple  # noqa: F401 (checks import it from here)
 from harness.validate import one_line, validate
-from harness.verdicts import CheckFailed, warn
+from harness.verdicts import CheckFailed, judged, warn
 from harness.xmlsafe import parser_options
 
 
@@ -100,6 +100,9 @@ def judge_validity(result, expect: Expect, kind: str) -> None:
         )
     if result.namespace is not None and result.namespace.status == "WARN":
         warn(f"namespace {result.namespace.found}: {result.namespace.reason}", NAMESPACE_REQ)
+    judged(NAMESPACE_REQ)
+    if kind in SCHEMA_REQ:
+        judged(SCHEMA_REQ[kind])
 
 
 def error_text(root: etree._Element) -> str:
