@@ -65,6 +65,7 @@ def pytest_args(
         f"--junitxml={report_dir / 'junit.xml'}",
         "-o", "junit_family=xunit1",  # xunit1 keeps each check's properties (requirements, verdict)
         "-o", "junit_suite_name=rs-harness",
+        "-o", "junit_logging=system-out",  # a WARN's reason reaches JUnit consumers there
         f"--alluredir={report_dir / 'allure-results'}",
         f"--rs-report-dir={report_dir}",
         f"--rs-run-id={run_id}",
