@@ -259,7 +259,10 @@ def resolve(
         raise TargetConfigError(
             f"target {url} has no API accounts: give a target file with [accounts.full] (see README)"
         )
-    ca_bundle = ca_bundle or env.get(ENV["ca_bundle"]) or data.get("ca_bundle")
+    from_file = data.get("ca_bundle")
+    if from_file and not Path(from_file).expanduser().is_absolute():
+        from_file = str(base / from_file)  # relative to the target file, as secret_file is
+    ca_bundle = ca_bundle or env.get(ENV["ca_bundle"]) or from_file
     if insecure is None:
         in_env = ENV["insecure"] in env
         insecure = _truthy(env.get(ENV["insecure"])) if in_env else data.get("insecure", False)

@@ -3,6 +3,7 @@ line (in that order of precedence); secrets only from environment variables or f
 
 from __future__ import annotations
 
+from pathlib import Path
 import re
 
 import pytest
@@ -212,3 +213,14 @@ def test_an_embedded_run_still_refuses_a_mistyped_file(tmp_path):
 
 def test_the_roles_are_the_embedded_appliance_accounts():
     assert set(ROLES) == set(SEED_PROFILES)
+
+
+def test_a_relative_ca_bundle_in_the_file_is_relative_to_the_file(target_file, ca_bundles, monkeypatch, tmp_path):
+    bundle = Path(ca_bundles[0])
+    target_file.write_text(
+        target_file.read_text().replace('name = "staging"', f'name = "staging"\nca_bundle = "{bundle.parent.name}/{bundle.name}"')
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert resolve(target_file=str(target_file), environ=ENV).verify == str(bundle)
