@@ -22,7 +22,6 @@ from pathlib import Path
 
 from harness import verdicts
 
-
 ENTRY_KEYS = ("id", "reason", "target")
 FILE_KEYS = ("expected",)
 

@@ -6,7 +6,10 @@ import io
 import re
 from pathlib import Path
 
+import pytest
+
 from harness import schemas
+from harness.verdicts import checking
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "corpus"
@@ -54,3 +57,14 @@ def bearer(url: str, account) -> dict[str, str]:
 def bearers(appliance, url: str) -> dict[str, dict[str, str]]:
     """bearer() for every API account of the appliance, by account name."""
     return {account.name: bearer(url, account) for account in appliance.accounts}
+
+
+@pytest.fixture(autouse=True)
+def ctx(request):
+    """The unit tests of the checks (test_checks_*) each run in a check context of their own: what warn()
+    and defect() recorded, for the test to assert; other tests run outside one, as a caller would."""
+    if not request.module.__name__.rpartition(".")[2].startswith("test_checks_"):
+        yield None
+        return
+    with checking() as context:
+        yield context

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
+from harness.verdicts import CheckFailed
+
 COMMAND_NS = "https://www.beyondtrust.com/namespaces/API/command"
 REPORTING_NS = "https://www.beyondtrust.com/namespaces/API/reporting"
 
@@ -43,3 +47,11 @@ def command(body: str, status: int = 200) -> Response:
 
 def reporting(body: str, status: int = 200) -> Response:
     return xml(body, status, REPORTING_NS)
+
+
+def fails(call, *args, match: str, req: str | None, **kwargs) -> CheckFailed:
+    """`call` FAILs with a reason matching `match`, charged to `req` (None: the check's primary one)."""
+    with pytest.raises(CheckFailed, match=match) as e:
+        call(*args, **kwargs)
+    assert e.value.req == req, (match, e.value.req)
+    return e.value

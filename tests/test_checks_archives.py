@@ -8,29 +8,14 @@ import json
 
 import crafted
 import pytest
+from crafted import fails
 from lxml import etree
 
 from harness.checks import archives as arc
-from harness.verdicts import CheckFailed, checking
 
 DAY0 = 1_699_920_000  # 2023-11-14T00:00:00Z
 DATE = "2023-11-14"
 T = DAY0 + 8 * 3600
-
-
-@pytest.fixture(autouse=True)
-def ctx():
-    """The check context of each test: what warn() recorded."""
-    with checking() as context:
-        yield context
-
-
-def fails(call, *args, match: str, req: str | None, **kwargs) -> CheckFailed:
-    """`call` FAILs with a reason matching `match`, charged to `req`."""
-    with pytest.raises(CheckFailed, match=match) as e:
-        call(*args, **kwargs)
-    assert e.value.req == req, (match, e.value.req)
-    return e.value
 
 
 def iso(ts: int) -> str:

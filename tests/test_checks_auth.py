@@ -9,16 +9,9 @@ import pytest
 
 from harness.checks.auth import ACCESS_DENIED_MESSAGE, access_denied, token_answer, token_refused
 from harness.client.oauth import TokenAnswer
-from harness.verdicts import CheckFailed, checking
+from harness.verdicts import CheckFailed
 
 GOOD = {"access_token": "23MS6S2L42WCriESVzGbuwsiQwdbxuAJ3Zj4DxO", "token_type": "Bearer", "expires_in": 3600}
-
-
-@pytest.fixture(autouse=True)
-def ctx():
-    """The check context each test runs in: what the checks charged without stopping."""
-    with checking() as context:
-        yield context
 
 
 def answer(body, status: int = 200, content_type: str = "application/json") -> TokenAnswer:

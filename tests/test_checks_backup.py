@@ -24,17 +24,10 @@ from harness.checks.backup import (
     probe_status,
     sniff,
 )
-from harness.verdicts import CheckFailed, checking
+from harness.verdicts import CheckFailed
 
 GUID = "3d8e0fd4a8d74c0f9a2b6d1e5c7f9a0b"
 HIDDEN = {"appliance GUID": GUID, "software version": "21.3.1 (build 4242)", "company name": "Example Corp"}
-
-
-@pytest.fixture(autouse=True)
-def ctx():
-    """The check context each test runs in: what the checks charged without stopping."""
-    with checking() as context:
-        yield context
 
 
 # -- the plain health probe ---------------------------------------------------------------------------------

@@ -32,12 +32,6 @@ def download(
     return crafted.Response(status, body, h)
 
 
-@pytest.fixture(autouse=True)
-def ctx():
-    with checking() as context:
-        yield context
-
-
 @pytest.mark.parametrize(
     "value, name",
     [

@@ -10,12 +10,12 @@ import crafted
 import pytest
 
 from harness.checks.command import (
-    as_defect,
-    charged_to,
     GUIDE_PERMISSIONS,
     api_info_permissions,
     api_version_listed,
     appliances,
+    as_defect,
+    charged_to,
     client_list,
     clustered,
     connected_clients,

@@ -7,16 +7,11 @@ import pytest
 
 from harness.checks.command import api_info_permissions, timestamp_near
 from harness.checks.xml import Expect, command_error, command_ok
-from harness.verdicts import CheckFailed, checking
+from harness.verdicts import CheckFailed
 
 EXPECT = Expect("1.21.1")
 
 
-@pytest.fixture(autouse=True)
-def ctx():
-    """Each test runs in a check context of its own: the WARNs it records."""
-    with checking() as c:
-        yield c
 PERMS = "".join(
     f'<permission name="{n}">{v}</permission>'
     for n, v in [("perm_backup", "1"), ("perm_command", "full_access")]

@@ -15,12 +15,6 @@ from harness.client.realtime import Mirror, ServerMessage
 from harness.verdicts import FAIL, WARN, CheckFailed, checking
 
 
-@pytest.fixture(autouse=True)
-def ctx():
-    with checking() as context:
-        yield context
-
-
 def test_every_requirement_charged_is_in_the_catalogue():
     named = [
         rt.JSON_REQ, rt.BINARY_REQ, rt.PARTS_REQ, *rt.ANSWER_REQ.values(), rt.CAP_REQ, rt.CAP_TOLD_REQ,

@@ -7,11 +7,12 @@ import io
 
 import crafted
 import pytest
+from crafted import fails
 from lxml import etree
 
 from harness.checks import reporting as rpt
 from harness.checks.xml import Expect
-from harness.verdicts import CheckFailed, checking
+from harness.verdicts import checking
 
 EXPECT = Expect("1.21.1")
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -108,21 +109,6 @@ def facts(**kw) -> rpt.SessionFacts:
 def spooled(body: str, status: int = 200):
     response = crafted.reporting(body, status)
     return response, io.BytesIO(response.content)
-
-
-@pytest.fixture(autouse=True)
-def ctx():
-    """The check context of each test: what warn() and defect() recorded."""
-    with checking() as context:
-        yield context
-
-
-def fails(call, *args, match: str, req: str | None, **kwargs) -> CheckFailed:
-    """`call` FAILs with a reason matching `match`, charged to `req`."""
-    with pytest.raises(CheckFailed, match=match) as e:
-        call(*args, **kwargs)
-    assert e.value.req == req, (match, e.value.req)
-    return e.value
 
 
 # --- answers ----------------------------------------------------------------------------------------------

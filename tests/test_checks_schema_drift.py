@@ -7,7 +7,7 @@ import pytest
 
 from harness import schemas
 from harness.checks import schema_drift as sd
-from harness.verdicts import CheckFailed, checking
+from harness.verdicts import CheckFailed
 
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = "urn:example:api"
@@ -207,12 +207,6 @@ def test_drift_between_the_two_reference_families_names_real_differences():
 
 
 # -- served_xsd, answers ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ctx():
-    with checking() as c:
-        yield c
 
 
 def test_served_xsd(ctx):

@@ -22,7 +22,7 @@ from harness.checks.start_session import (
     windows_executable,
 )
 from harness.checks.xml import parse
-from harness.verdicts import CheckFailed, checking
+from harness.verdicts import CheckFailed
 
 EXE = b"MZ\x90\x00synthetic"
 ATTACH = {
@@ -31,12 +31,6 @@ ATTACH = {
 }
 HTML = {"content-type": "text/html; charset=utf-8"}
 LSID = "3898d190f9ebdacc0cb1e29c658cda14"
-
-
-@pytest.fixture(autouse=True)
-def ctx():
-    with checking() as context:
-        yield context
 
 
 def root(body: str, reporting: bool = False):

@@ -3,8 +3,8 @@ line (in that order of precedence); secrets only from environment variables or f
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
+from pathlib import Path
 
 import pytest
 
