@@ -299,8 +299,9 @@ def _check_profile(profile: str, allowed: tuple[str, ...]) -> str:
 def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     """Start the embedded appliance (`rs-harness serve` in a child process, so it has a core of its own)."""
     data_dir = tempfile.mkdtemp(prefix="rs-harness-embedded-")
+    # -P: the installed harness, never a source tree that happens to be the current directory
     command = [
-        sys.executable, "-c", "from harness.cli import main; main()", "serve",
+        sys.executable, "-P", "-c", "from harness.cli import main; main()", "serve",
         "--port", "0", "--data", data_dir, "--seed", str(seed), "--speed", str(EMBEDDED_SPEED),
     ]  # fmt: skip
     process = subprocess.Popen(

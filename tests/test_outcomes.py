@@ -123,7 +123,7 @@ def alive(pid: int) -> bool:
 def test_a_signal_interrupts_the_run_and_cleans_up(tmp_path, signum, code, to_group):
     process = subprocess.Popen(
         [*CERTIFY, "--reports", str(tmp_path), "--run-id", "sig"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path,
     )  # fmt: skip
     output = bytearray()
     reader = threading.Thread(target=lambda: [output.extend(c) for c in iter(lambda: process.stdout.read1(1024), b"")])

@@ -39,7 +39,7 @@ def certify(tmp_path, *args, timeout: float = 90) -> tuple[int, str, float]:
     started = time.monotonic()
     done = subprocess.run(
         [*CERTIFY, "--reports", str(tmp_path / "reports"), "--run-id", "pf", *args],
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, cwd=tmp_path,  # as a user runs the installed tool
     )  # fmt: skip
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
 
@@ -140,7 +140,7 @@ def tls_appliance(tmp_path_factory):
     process = subprocess.Popen(
         [sys.executable, "-c", "from harness.cli import main; main()", "serve", "--tls", "--port", "0",
          "--data", str(data), "--no-simulation"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=data,
     )  # fmt: skip
     first: list[str] = []
     reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
