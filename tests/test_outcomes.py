@@ -117,8 +117,8 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize(
     "signum, code, to_group",
-    [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)],
-    ids=["SIGINT-to-the-group", "SIGTERM"],
+    [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False), (signal.SIGHUP, 129, False)],
+    ids=["SIGINT-to-the-group", "SIGTERM", "SIGHUP"],
 )
 def test_a_signal_interrupts_the_run_and_cleans_up(tmp_path, signum, code, to_group):
     process = subprocess.Popen(
