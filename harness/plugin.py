@@ -268,7 +268,9 @@ def _resolve(config: pytest.Config) -> Target:
 def negotiate(info: TargetInfo, clients: dict | None = None) -> None:
     """get_api_info as the most capable account: API version (hence the schemas) and the namespace; the
     build from the command API's check_health where the version has it."""
-    account = next((r for r in ("full", "read_only", "no_command") if r in info.target.accounts), None)
+    from harness.preflight import API_INFO_ROLES
+
+    account = next((r for r in API_INFO_ROLES if r in info.target.accounts), None)
     if account is None:
         return
     client = (clients or {}).get(account) or make_client(info.target, account)
@@ -556,8 +558,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from harness import __version__
         from harness.allure_results import finish
 
-        outcome = getattr(results, "outcome", None) or ("PASS" if results.passed else "FAIL")
-        finish(allure_dir, results.records, results.target, __version__, outcome)
+        finish(allure_dir, results.records, results.target, __version__, results.outcome)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -31,6 +31,9 @@ from harness.checks.xml import (
     strip_namespaces,
     xml_answer,
 )
+from harness.checks.xml import (
+    SERVER_ERROR_REQ as XML_SERVER_ERROR_REQ,
+)
 from harness.validate import one_line, validate
 from harness.verdicts import CheckFailed, defect, warn
 from harness.xmlsafe import parser_options
@@ -39,7 +42,7 @@ CLOCK_SKEW_S = 300  # how far the appliance's clock may be from ours
 DATE_SLACK_S = 14 * 3600  # a date names a day in the appliance's time zone (UTC-12 .. UTC+14), not reported
 DAY_S = 86400
 
-SERVER_ERROR_REQ = "RPT-GEN-012"  # "it will contain an <error> element describing the problem": never a 5xx
+SERVER_ERROR_REQ = XML_SERVER_ERROR_REQ["reporting"]  # "it will contain an <error> element …": never a 5xx
 TIME_REQ = "RPT-GEN-015"  # ISO 8601 times with a timestamp attribute naming the same instant
 
 # generate_report= -> the root of its successful XML answer (None: the answer is a file)

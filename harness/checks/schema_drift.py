@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from harness.checks.xml import SCHEMA_REQ
 from harness.validate import one_line
 from harness.verdicts import CheckFailed, warn
 from harness.xmlsafe import InputRejected, parser_options, scan_prolog
@@ -36,7 +37,7 @@ ERRORS_MAX = 5
 WORK_MAX = 2_000_000  # steps of the vocabulary walk over all roots: bounds a hostile schema's cost
 _LINKS = ("include", "import", "redefine", "override")  # override: XSD 1.1, refused all the same
 SERVED_REQ = {"/api/command.xsd": "XML-XSD-001", "/api/reporting.xsd": "XML-XSD-002"}
-ANSWER_REQ = {"command": "XML-SCHEMA-001", "reporting": "XML-SCHEMA-002"}
+ANSWER_REQ = SCHEMA_REQ  # an answer that is not XML breaks its API's schema requirement
 
 
 def _safe_tree(body: bytes, what: str) -> etree._Element:
