@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from harness.catalogue import brcs as cat
+from harness.catalogue.versions import version_tuple
 
 MAX_BYTES = 1 << 20  # harness bound: a real script is a few KiB (10 commands, 10 KiB of custom fields each)
 MAX_ISSUES = 1000  # harness bound on one lint report
@@ -589,11 +590,11 @@ def _unknown_action(
     elsewhere = cat.documented_in(cmd.action)
     if elsewhere:
         guides = "; ".join(f"API {v} ({cat.GUIDES[v]})" for v in elsewhere)
-        v = cat.version_tuple(api_version)
+        v = version_tuple(api_version)
         later = {
             a.since
             for g in elsewhere
-            if (a := cat.ACTIONS[g][cmd.action]).since and cat.version_tuple(a.since) > v
+            if (a := cat.ACTIONS[g][cmd.action]).since and version_tuple(a.since) > v
         }
         dated = f", since API {', '.join(sorted(later))}" if later else ""
         out.add(

@@ -259,7 +259,7 @@ def brcs_lint(files: tuple[str, ...], api_version: str, company_site: str | None
     used (unreadable, or over the size bound).
     """
     from harness import brcs as brcs_module
-    from harness.catalogue.brcs import version_tuple
+    from harness.catalogue.versions import version_tuple
 
     try:
         version_tuple(api_version)

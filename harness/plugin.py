@@ -21,12 +21,12 @@ import pytest
 from harness import verdicts
 from harness.allure_results import CHECK_LABEL
 from harness.catalogue.requirements import CatalogueError, Requirement, catalogue, load_user
+from harness.catalogue.versions import is_version, version_tuple
 from harness.checks.xml import Expect, parse
 from harness.client import RECORDER, ApplianceClient, TargetError, TokenCache, Transport
 from harness.expected import ExpectedFailures, ExpectedFailuresError
 from harness.redact import REDACTOR
 from harness.results import Record, RunResults
-from harness.schemas import version_tuple
 from harness.target import PROFILES, Target, TargetConfigError, resolve, start_embedded
 from harness.validate import validate
 
@@ -281,7 +281,7 @@ def negotiate(info: TargetInfo, clients: dict | None = None) -> None:
     info.namespaces["command"] = result.namespace.found if result.namespace else None
     root = parse(response.content)
     version = (root.findtext("api_version") or "").strip()
-    if version and version_tuple(version) > (0,):
+    if is_version(version):
         info.api_version = version
         info.expect = Expect(version)
     info.company_name = (root.findtext("company_name") or "").strip() or None
@@ -355,7 +355,7 @@ def _rs_check_gate(request: pytest.FixtureRequest) -> None:
     if not info.target.allows(needed):
         verdicts.not_tested(f"needs the {needed} profile; this run is {info.target.profile}")
     mark = item.get_closest_marker("api_version")
-    if mark and info.api_version != "unknown":
+    if mark and is_version(info.api_version):
         have = version_tuple(info.api_version)
         since, until = mark.kwargs.get("since"), mark.kwargs.get("until")
         if since and have < version_tuple(since):

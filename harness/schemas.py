@@ -13,6 +13,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from harness.catalogue.versions import is_version, version_tuple
 from harness.namespaces import DOCUMENTED
 
 FILES: dict[tuple[str, str], str] = {
@@ -110,14 +111,9 @@ def repeatable(api_version: str, kind: str) -> frozenset[str] | None:
     return frozenset(names)
 
 
-def version_tuple(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.strip().split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
-
-
 def schema_family(api_version: str) -> str:
-    """The reference schemas for a target's API version (1.8 and later follow the 1.21.1 schemas)."""
-    return "1.21.1" if version_tuple(api_version) >= (1, 8) else "1.7.0"
+    """The reference schemas for a target's API version: 1.8 and later follow the 1.21.1 schemas, older
+    ones the 1.7.0 schemas; an unreadable version (get_api_info's checks FAIL it) the current guide's."""
+    if is_version(api_version) and version_tuple(api_version) < (1, 8, 0):
+        return "1.7.0"
+    return "1.21.1"

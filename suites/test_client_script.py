@@ -12,6 +12,7 @@ import pytest
 
 from harness import brcs
 from harness.catalogue import brcs as cat
+from harness.catalogue.versions import is_version
 from harness.checks.client_script import (
     execute_accepted,
     looks_like_script,
@@ -365,11 +366,7 @@ OVER = [
 @pytest.fixture
 def api_version(rs_target) -> str:
     version = rs_target.api_version
-    try:
-        cat.version_tuple(version)
-    except ValueError:
-        return cat.DEFAULT_API_VERSION
-    return version
+    return version if is_version(version) else cat.DEFAULT_API_VERSION
 
 
 def request(client, action: str | None, params, *, client_type: str | None = "rep", operation="generate"):

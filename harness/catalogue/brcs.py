@@ -8,9 +8,10 @@ embedded appliance and the hypothesis strategies all read this module; nothing e
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
+
+from harness.catalogue.versions import version_tuple
 
 GUIDES: dict[str, str] = {
     "1.21.1": "BeyondTrust RS 21.3 API guide",
@@ -387,17 +388,6 @@ ACTIONS: dict[str, dict[str, Action]] = {
     "1.21.1": {a.name: a for a in ACTIONS_1_21_1},
     "1.7.0": {a.name: a for a in ACTIONS_1_7_0},
 }
-
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
-
-
-def version_tuple(api_version: str) -> tuple[int, int, int]:
-    """'1.21.1' -> (1, 21, 1); ValueError if it is not an API version."""
-    m = _VERSION.fullmatch(api_version.strip())
-    if not m:
-        raise ValueError(f"not an API version: {api_version!r} (expected e.g. 1.21.1)")
-    return int(m[1]), int(m[2]), int(m[3] or 0)
-
 
 def actions_for(api_version: str = DEFAULT_API_VERSION) -> dict[str, Action]:
     """The actions a script may use on an appliance of `api_version`.

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from harness import brcs
 from harness.catalogue import brcs as cat
+from harness.catalogue.versions import is_version
 from harness.verdicts import CheckFailed, defect, warn
 
 AUTO_ADDED = ("login", "delete_script_file")  # "Two actions are automatically added to the BRCS file"
@@ -92,9 +93,7 @@ def script_clean(data: bytes, api_version: str, filename: str | None = None) -> 
     """SCR-004 and the BRCS rules: lint the file, each issue a defect of its own rule (a FAIL of a MUST
     rule, a WARN of a SHOULD one), then read its commands, leniently where the grammar is broken, so that
     what the script carries is still judged. FAIL (SCR-004) only when no command can be read at all."""
-    try:
-        cat.version_tuple(api_version)
-    except ValueError:
+    if not is_version(api_version):
         api_version = cat.DEFAULT_API_VERSION
     issues = brcs.lint(data, api_version=api_version, filename=filename)
     for issue in issues:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from harness.catalogue.versions import is_version, version_tuple
 from harness.verdicts import CheckFailed, defect
 
 CLOCK_SKEW_S = 300.0  # how far the appliance's clock may be from ours
@@ -190,13 +191,13 @@ def missing_permissions(permissions: dict[str, str]) -> list[str]:
 
 def api_version_listed(version: str | None) -> str:
     """An API version of the guide's API Version Reference, or one newer than the guide."""
-    from harness.checks.xml import version_tuple
-
     text = (version or "").strip()
-    if text in GUIDE_API_VERSIONS:
-        return text
-    if text and version_tuple(text) > version_tuple(GUIDE_API_VERSIONS[0]):
-        return text
+    if is_version(text):  # "1.8" is the guide's 1.8.0
+        have = version_tuple(text)
+        if have > version_tuple(GUIDE_API_VERSIONS[0]) or any(
+            have == version_tuple(v) for v in GUIDE_API_VERSIONS
+        ):
+            return text
     raise CheckFailed(
         f"API version {_shown(text)} is not in the guide's API Version Reference (1.0.0 to 1.21.1)",
         "CMD-GAI-005",

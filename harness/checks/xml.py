@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from harness.schemas import schema_family, version_tuple  # noqa: F401 (checks import it from here)
+from harness.schemas import schema_family
 from harness.validate import one_line, validate
 from harness.verdicts import CheckFailed, judged, warn
 from harness.xmlsafe import parser_options
