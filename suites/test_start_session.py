@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from harness.checks.sessions import SessionKey, session_key
 from harness.checks.start_session import (
     Rep,
-    SessionKey,
     accepted,
     chat_page,
     client_download,
@@ -37,7 +37,6 @@ from harness.checks.start_session import (
     logged_in_reps,
     session_carries,
     session_in_team,
-    session_key,
     start_refused,
     start_session_js,
     support_issues,

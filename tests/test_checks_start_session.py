@@ -15,7 +15,6 @@ from harness.checks.start_session import (
     logged_in_reps,
     session_carries,
     session_in_team,
-    session_key,
     start_refused,
     start_session_js,
     support_issues,
@@ -222,24 +221,6 @@ def test_support_issues():
             )
         )
     assert e.value.req == "CMD-GST-006"
-
-
-KEY = (
-    "<session_key><type>support</type><ttl>{ttl}</ttl><short_key>{short}</short_key>"
-    "<key_url>{url}</key_url></session_key>"
-)
-
-
-def test_session_key():
-    key = session_key(root(KEY.format(ttl=120, short="9781064", url="https://s.example.com/?ak=95e6")))
-    assert (key.short_key, key.key_url, key.ttl) == ("9781064", "https://s.example.com/?ak=95e6", 120)
-    assert session_key(root(KEY.format(ttl="", short="9781064", url="http://h/x"))).ttl is None
-    with pytest.raises(CheckFailed, match="seven-character") as e:
-        session_key(root(KEY.format(ttl=1, short="97810", url="https://h/")))
-    assert e.value.req == "CMD-GSK-022"
-    with pytest.raises(CheckFailed, match="absolute http") as e:
-        session_key(root(KEY.format(ttl=1, short="9781064", url="/?ak=1")))
-    assert e.value.req == "SS-KEY-005"
 
 
 def test_key_url_path():

@@ -22,7 +22,6 @@ from lxml import etree
 from harness.checks.client_script import attachment_filename, shown
 from harness.verdicts import CheckFailed, defect, warn
 
-SHORT_KEY_LENGTH = 7  # "The seven-character string used to start a session."
 JS_NAMES = ("BG", "setSite", "start", "START_TYPE", "CHAT", "BROWSER", "FULL")  # the guide's JavaScript API
 JS_TYPES = ("javascript", "ecmascript")
 
@@ -155,27 +154,6 @@ def support_issues(root: etree._Element) -> list[tuple[str, str]]:
                 )
             found.append((issue_id, team_id))
     return found
-
-
-@dataclass(frozen=True)
-class SessionKey:
-    short_key: str
-    key_url: str
-    ttl: int | None
-
-
-def session_key(root: etree._Element) -> SessionKey:
-    """generate_session_key: the seven-character short key (CMD-GSK-022), the key URL (absolute http(s):
-    SS-KEY-005, the URL the customer goes to) and the ttl."""
-    short = (root.findtext("short_key") or "").strip()
-    if len(short) != SHORT_KEY_LENGTH:
-        raise CheckFailed(f"<short_key> is {short!r}, not a seven-character string", "CMD-GSK-022")
-    url = (root.findtext("key_url") or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CheckFailed(f"<key_url> is {url!r}, not an absolute http(s) URL", "SS-KEY-005")
-    ttl_text = (root.findtext("ttl") or "").strip()
-    return SessionKey(short, url, int(ttl_text) if ttl_text.isdigit() else None)
 
 
 def key_url_path(url: str) -> str:
