@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -74,6 +75,13 @@ class Window:
 class Report:
     appliance: object
     params: dict[str, str]
+    # A report of a 1.7.0 (Bomgar 12.1) appliance (legacy_reporting.LegacyReport): the 12.1 guide's
+    # elements, parameters and event types only, from the same history.
+    legacy: ClassVar[bool] = False
+
+    def event_type(self, name: str) -> str | None:
+        """The name this API version reports a recorded event type by; None for a type it does not have."""
+        return name
 
     @property
     def conn(self):
@@ -188,14 +196,16 @@ def add_customers(parent: Node, rows) -> None:
             info.add(name, c[name])
 
 
-def add_reps(parent: Node, rows) -> None:
+def add_reps(parent: Node, rows, display_names: bool = True) -> None:
+    """The rep_list; `display_names`: the public and private display names (newer than API 1.7.0)."""
     reps = parent.add("rep_list", "")
     for r in rows:
         node = reps.add("representative", gsnumber=r["gsnumber"], id=r["rep_id"])
         node.add("username", r["username"])
         node.add("display_name", r["display_name"])
-        node.add("public_display_name", r["public_display_name"])
-        node.add("private_display_name", r["display_name"])
+        if display_names:
+            node.add("public_display_name", r["public_display_name"])
+            node.add("private_display_name", r["display_name"])
         node.add("display_number", r["display_number"])
         node.add("public_ip", r["public_ip"])
         node.add("private_ip", r["private_ip"])
@@ -341,14 +351,21 @@ def _add_recordings(report: Report, node: Node, lsid: str, kind: str, has_record
                 item.add("view_url", _download_url(report, lsid, kind, action, view=True, instance=i))
 
 
-def _events(conn, table: str, ids: list[str]) -> dict[str, list[Event]]:
+def _events(report: Report, table: str, ids: list[str]) -> dict[str, list[Event]]:
     # "a chronological list of all events": by time, then as recorded (a chat message sent through the API
     # with its original, earlier timestamp takes its place in time)
-    rows = _grouped(conn, f"SELECT * FROM {table} WHERE {{where}} ORDER BY lsid, ts, seq", ids)
+    rows = _grouped(report.conn, f"SELECT * FROM {table} WHERE {{where}} ORDER BY lsid, ts, seq", ids)
     return {
-        lsid: [Event.from_row(r["ts"], r["event_type"], r["payload"]) for r in rs]
+        lsid: [
+            Event.from_row(r["ts"], kind, r["payload"])
+            for r in rs
+            if (kind := report.event_type(r["event_type"]))
+        ]
         for lsid, rs in rows.items()
     }
+
+
+FILE_COUNTS = ("file_transfer_count", "file_move_count", "file_delete_count")
 
 
 def support_session(report: Report) -> Node:
@@ -359,7 +376,7 @@ def support_session(report: Report) -> Node:
     teams = _grouped(conn, "SELECT * FROM hist_session_team WHERE {where} ORDER BY lsid, seq", ids)
     attrs = _grouped(conn, "SELECT * FROM hist_custom_attribute WHERE {where} ORDER BY lsid, code_name", ids)
     surveys = _grouped(conn, "SELECT * FROM hist_survey WHERE {where} ORDER BY lsid, kind", ids)
-    events = _events(conn, "hist_session_event", ids)
+    events = _events(report, "hist_session_event", ids)
     root = Node("session_list")
     for s in rows:
         lsid = s["lsid"]
@@ -373,16 +390,17 @@ def support_session(report: Report) -> Node:
         if s["jumpoint_id"] is not None:
             node.add("jumpoint", s["jumpoint_name"], id=s["jumpoint_id"])
         node.add("external_key", s["external_key"])
-        custom = node.add("custom_attributes", "")  # field quirk: present and empty when none were set
-        for a in attrs[lsid]:
-            custom.add(
-                "custom_attribute", a["value"], display_name=a["display_name"], code_name=a["code_name"]
-            )
+        if not report.legacy:  # custom attributes are newer than API 1.7.0
+            custom = node.add("custom_attributes", "")  # field quirk: present and empty when none were set
+            for a in attrs[lsid]:
+                custom.add(
+                    "custom_attribute", a["value"], display_name=a["display_name"], code_name=a["code_name"]
+                )
         if s["end_ts"] is not None:  # chat transcripts exist only for sessions that ended
             node.add("session_chat_view_url", _download_url(report, lsid, "sd", "chat", view=True))
             node.add("session_chat_download_url", _download_url(report, lsid, "sd", "chat"))
             _add_recordings(report, node, lsid, "sd", s["has_recording"], events[lsid])
-        for name in ("file_transfer_count", "file_move_count", "file_delete_count"):
+        for name in FILE_COUNTS[: 1 if report.legacy else None]:  # API 1.7.0 counts transfers only
             node.add(name, s[name])
         first = customers[lsid][0]
         node.add("primary_customer", first["username"] if s["jumpoint_id"] else first["name"] or first["username"],
@@ -394,7 +412,7 @@ def support_session(report: Report) -> Node:
             if t["primary_team"]:
                 node.add("primary_team", t["name"], id=t["team_id"])
         add_customers(node, customers[lsid])
-        add_reps(node, reps[lsid])
+        add_reps(node, reps[lsid], display_names=not report.legacy)
         add_teams(node, teams[lsid])
         for kind, tag in (("cust", "cust_survey_list"), ("rep", "rep_survey_list")):
             for v in surveys[lsid]:
@@ -467,7 +485,7 @@ def support_session_summary(report: Report) -> Node:
 
 def _exit_survey(kind: str) -> Callable[[Report], Node]:
     def build(report: Report) -> Node:
-        win, ids = selection(report)
+        win, ids = selection(report, allow_lsids=not report.legacy)  # 12.1: no lsid(s) sets for surveys
         report_type = report.get("report_type")
         if report_type not in ("rep", "team"):
             raise BadRequest("Invalid value for parameter report_type: expected rep or team")
@@ -522,7 +540,7 @@ def _survey_list(report: Report, kind: str, rows) -> Node:
             if t["primary_team"]:
                 node.add("primary_team", t["name"], id=t["team_id"])
         add_customers(node, customers[lsid])
-        add_reps(node, reps[lsid])
+        add_reps(node, reps[lsid], display_names=not report.legacy)
         add_teams(node, teams[lsid])
         node.add("rep_resolved", 0)
         questions = node.add("question_list", "")
@@ -555,12 +573,16 @@ def support_team(report: Report) -> Node:
     add_time(root, "end_time", hi)
     teams: dict[int, Node] = {}
     for row in events:
+        kind = report.event_type(row["event_type"])
+        if kind is None:
+            continue
         node = teams.get(row["team_id"])
         if node is None:
             node = teams[row["team_id"]] = root.add("team_activity", id=row["team_id"], name=row["team_name"])
-            _logged_in(conn, node.add("logged_in_representatives", ""), row["team_id"], lo)
+            logged_in = node.add("logged_in_representatives", "")
+            _logged_in(conn, logged_in, row["team_id"], lo, display_names=not report.legacy)
             node.add("events", "")
-        e = Event.from_row(row["ts"], row["event_type"], row["payload"])
+        e = Event.from_row(row["ts"], kind, row["payload"])
         event = node.children[1].add("event", timestamp=e.ts, event_type=e.event_type)
         event.add(
             "performed_by", e.performed_by.name, gsnumber=e.performed_by.gsnumber, type=e.performed_by.type
@@ -575,8 +597,8 @@ def support_team(report: Report) -> Node:
     return root
 
 
-def _logged_in(conn, parent: Node, team_id: int, at: int) -> None:
-    """Representatives of the team logged in at the window's start."""
+def _logged_in(conn, parent: Node, team_id: int, at: int, display_names: bool = True) -> None:
+    """Representatives of the team logged in at the window's start (`display_names`: as add_reps)."""
     sql = (
         "SELECT * FROM hist_rep_login WHERE login_ts <= ? AND (logout_ts IS NULL OR logout_ts > ?)"
         " AND rep_id IN (SELECT rep_id FROM hist_team_member WHERE team_id = ?) ORDER BY login_ts, id"
@@ -584,8 +606,9 @@ def _logged_in(conn, parent: Node, team_id: int, at: int) -> None:
     for r in conn.execute(sql, (at, at, team_id)):
         node = parent.add("representative", gsnumber=r["gsnumber"], id=r["rep_id"])
         node.add("display_name", r["display_name"])
-        node.add("public_display_name", r["public_display_name"])
-        node.add("private_display_name", r["display_name"])
+        if display_names:
+            node.add("public_display_name", r["public_display_name"])
+            node.add("private_display_name", r["display_name"])
         node.add("public_ip", r["public_ip"])
         node.add("private_ip", r["private_ip"])
 
@@ -597,7 +620,7 @@ def presentation_session(report: Report) -> Node:
         conn, "SELECT * FROM hist_presentation_attendee WHERE {where} ORDER BY lsid, seq", ids
     )
     reps = _grouped(conn, "SELECT * FROM hist_presentation_rep WHERE {where} ORDER BY lsid, seq", ids)
-    events = _events(conn, "hist_presentation_event", ids)
+    events = _events(report, "hist_presentation_event", ids)
     root = Node("session_list")
     for s in rows:
         lsid = s["lsid"]
@@ -792,31 +815,44 @@ REPORTS: dict[str, tuple[str, Callable[[Report], Node | Response | str]]] = {
 REPORTS["PresentationRecording"] = REPORTS["PresentationSessionRecording"]  # deprecated name, still served
 
 
+def requested(params: dict[str, str], reports: dict):
+    """The report a request names, with its entry in `reports`; BadRequest when it names none of them."""
+    name = params.get("generate_report")
+    if not name:
+        raise BadRequest("Missing required parameter: generate_report")
+    if name not in reports:
+        raise BadRequest(f"Invalid report type: {name}")
+    return name, reports[name]
+
+
+async def answer(report: Report, build, namespace: str, refuse=None) -> Response:
+    """Build a report and answer it: its XML, a file, or a root <error> (HTTP 200 for the documented
+    "nothing found" messages; a BadRequest's status, or `refuse(exc)`'s answer when given)."""
+    try:
+        # SQLite work off the event loop; db.connect keeps one connection per worker thread.
+        result = await run_in_threadpool(build, report)
+    except BadRequest as exc:
+        return refuse(exc) if refuse else error_response(namespace, str(exc), exc.status)
+    if isinstance(result, str):
+        return error_response(namespace, result, 200)
+    if isinstance(result, Response):  # a file download
+        return result
+    return xml_response(result, namespace)
+
+
 async def endpoint(request: Request) -> Response:
     appliance = request.app.state.appliance
     call = await xml_api_call(request, "reporting")
     if isinstance(call, Response):
         return call
     account, params, namespace = call
-    name = params.get("generate_report")
-    if not name:
-        return error_response(namespace, "Missing required parameter: generate_report", 400)
-    entry = REPORTS.get(name)
-    if entry is None:
-        return error_response(namespace, f"Invalid report type: {name}", 400)
-    permission, build = entry
-    if not account.allows(permission):
-        return error_response(namespace, f"The API account does not have {permission} for {name}", 403)
     try:
-        # SQLite work off the event loop; db.connect keeps one connection per worker thread.
-        result = await run_in_threadpool(build, Report(appliance, params))
+        name, (permission, build) = requested(params, REPORTS)
     except BadRequest as exc:
         return error_response(namespace, str(exc), exc.status)
-    if isinstance(result, str):
-        return error_response(namespace, result, 200)
-    if isinstance(result, Response):  # a file download
-        return result
-    return xml_response(result, namespace)
+    if not account.allows(permission):
+        return error_response(namespace, f"The API account does not have {permission} for {name}", 403)
+    return await answer(Report(appliance, params), build, namespace)
 
 
 def routes(appliance) -> list:
