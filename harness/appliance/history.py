@@ -7,7 +7,8 @@ ever read back whole (event payloads, survey questions) are stored as JSON.
 
 `seed_history` writes deterministic history from the configured seed, once (a marker row), relative to
 the appliance clock: the last several days, plus a few records on 2016-10-01, the day every query example
-of the guide's Reporting API asks about, so that those examples return data too.
+of the guide's Reporting API asks about, so that those examples return data too (on a 1.7.0 appliance
+2011-04-01, the day of the Bomgar 12.1 guide's examples).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.appliance import db, directory
+from harness.schemas import schema_family
 
 DDL = """
 CREATE TABLE IF NOT EXISTS hist_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +91,7 @@ CREATE TABLE IF NOT EXISTS hist_license_sample (
 
 SEED_MARKER = "seeded"
 GUIDE_DAY = 1_475_280_000  # 2016-10-01T00:00:00Z, the day of the guide's query examples
+LEGACY_GUIDE_DAY = 1_301_616_000  # 2011-04-01T00:00:00Z, the day of the 12.1 guide's (API 1.7.0) examples
 
 
 # --- records ---------------------------------------------------------------------------------------
@@ -606,7 +609,8 @@ def _seed(appliance, path: Path, rng: random.Random) -> None:
         for rep_id in reps:
             record_team_member(path, team_id, TEAMS[team_id], rep_id)
     # The guide's day: sessions between 8:00 AM and 6:00 PM, under the lsids the guide's examples use.
-    guide = GUIDE_DAY + 9 * 3600
+    legacy = schema_family(appliance.config.api_version) == "1.7.0"
+    guide = (LEGACY_GUIDE_DAY if legacy else GUIDE_DAY) + 9 * 3600
     record_support_session(
         path, _support_session(rng, GUIDE_LSIDS[0], guide, guide + 902, "front_end_survey", True)
     )
