@@ -137,6 +137,46 @@ def test_stream_ok_fails(body, status, reason, req):
     fails(rpt.stream_ok, response, spool, EXPECT, "session_list", match=reason, req=req)
 
 
+# What captured field reports omit (DESIGN "Facts from the field": captured PRA cloud reports, whose session
+# structure RS shares): <performed_by> on system events, <display_number>, <primary_cust>; and <hostname>.
+SYSTEM_BY = '<performed_by gsnumber="0" type="system">System</performed_by>'
+FIELD_OMITS = (SYSTEM_BY, "<display_number>8</display_number>", "<primary_cust>1</primary_cust>")
+
+
+def field_session(**kw) -> str:
+    """session() in the shape field reports have: without the elements FIELD_OMITS names."""
+    xml = session(**kw)
+    for omitted in FIELD_OMITS:
+        assert omitted in xml, omitted
+        xml = xml.replace(omitted, "")
+    return xml
+
+
+def test_a_field_shaped_session_passes():
+    xml = field_session()
+    response, spool = spooled(f"<session_list>{xml}</session_list>")
+    rpt.stream_ok(response, spool, EXPECT, "session_list")
+    assert rpt.session_problems(el(xml)) == []
+    got = rpt.session_facts(el(xml))
+    assert (got.lsid, got.reps, got.owners, got.primary_rep) == (LSID, {8}, {8}, 8)
+
+
+@pytest.mark.parametrize(
+    "present, bad",
+    [
+        (SYSTEM_BY, '<performed_by gsnumber="0">System</performed_by>'),
+        (SYSTEM_BY, '<performed_by gsnumber="0" type="robot">System</performed_by>'),
+        ("<display_number>8</display_number>", "<display_number>eight</display_number>"),
+        ("<primary_cust>1</primary_cust>", "<primary_cust>yes</primary_cust>"),
+    ],
+)
+def test_what_the_field_omits_is_still_judged_when_present(present, bad):
+    body = f"<session_list>{session().replace(present, bad, 1)}</session_list>"
+    fails(
+        rpt.stream_ok, *spooled(body), EXPECT, "session_list", match="invalid against", req="XML-SCHEMA-002"
+    )
+
+
 def test_stream_ok_fails_on_an_unusable_body():
     response = crafted.Response(200, b"<!DOCTYPE x [<!ENTITY a 'b'>]><session_list/>")
     fails(
@@ -416,6 +456,9 @@ def test_listing_entries():
         )
     )
     assert found[LSID] == rpt.ListingEntry(LSID, True, "K", 6)
+    # Field: an empty <session_summary> with attributes only (no <lseq>) is an entry without one.
+    empty = rpt.listing_entries(listing(f'<session_summary lsid="{LSID}" has_recording="0"/>'))
+    assert empty[LSID] == rpt.ListingEntry(LSID, False, None, None)
     for bad, reason, req in [
         (f'<session_summary lsid="{LSID}" has_recording="1"/>' * 2, "more than once", "RPT-SSL-001"),
         ('<session_summary has_recording="1"/>', "without an lsid", "RPT-SSL-001"),
@@ -432,6 +475,8 @@ def test_listing_agrees():
     with checking() as good:
         rpt.listing_agrees(rpt.ListingEntry(LSID, True, None, 6), facts())
         rpt.listing_agrees(rpt.ListingEntry(LSID, True, "INC1", 6), facts(external_key="INC1"))
+        # field: a summary without <lseq>
+        rpt.listing_agrees(rpt.ListingEntry(LSID, True, None, None), facts())
     assert not good.charges
     for entry, f, reason, req in [
         (rpt.ListingEntry(LSID, True, None, 7), facts(), "<lseq> 7", "RPT-SSL-005"),
