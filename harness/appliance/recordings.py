@@ -19,8 +19,9 @@ Choices where the guide is silent:
 - URLs (report elements and archive events) have the form of the chat URLs the reports already carry:
   `https://<public site>/session_download?lsid=...&dl_action=<chat|recording|show_my_screen|command_shell>`
   `&sessionType=<sd|pres>[&instance=n][&view=1]`; this appliance serves that path, with the reporting
-  API's bearer token and permission (no /login session exists here); `view=1` answers inline, else as an
-  attachment; a missing file answers a root <error> with HTTP 404, a malformed request 400;
+  API's bearer token and permission (a 1.7.0 appliance: its username and password, legacy_reporting.py;
+  no /login session exists here); `view=1` answers inline, else as an attachment; a missing file answers
+  a root <error> with HTTP 404, a malformed request 400 (download URLs, not the XML API: on 1.7.0 too);
 - the SupportSession report numbers <show_my_screen_recording>/<command_shell_recording> instances from 0,
   like the API (its own table says "starting with 0"; the CommandShellRecording section says the report
   starts at 1: read as the /login web report);
@@ -34,6 +35,7 @@ import hashlib
 import re
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -253,17 +255,24 @@ def _bad(params: dict[str, str]) -> str | None:
 
 async def session_download(request: Request) -> Response:
     """The download and view URLs the reports and archive events give (chat transcripts, recordings)."""
-    appliance = request.app.state.appliance
     call = await xml_api_call(request, "reporting")
     if isinstance(call, Response):
         return call
     account, params, namespace = call
+    return await download(request.app.state.appliance, params, namespace, account.allows)
+
+
+async def download(
+    appliance, params: dict[str, str], namespace: str, allows: Callable[[str], bool]
+) -> Response:
+    """A /session_download answer to an authenticated request; `allows(permission)`: may its account have
+    support (perm_reporting_support) or presentation (perm_reporting_presentation) files."""
     problem = _bad(params)
     if problem:
         return error_response(namespace, problem, 400)
     presentation = params.get("sessionType") == "pres"
     permission = "perm_reporting_presentation" if presentation else "perm_reporting_support"
-    if not account.allows(permission):
+    if not allows(permission):
         return error_response(namespace, f"The API account does not have {permission}", 403)
     kind = params["dl_action"]
     instance = int(params["instance"]) if kind in EVENT_OF else None
