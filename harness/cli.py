@@ -129,6 +129,14 @@ def validate(
     show_default=True,
     help='The /login setting "Enable State Archive API" (the ArchiveListing and Archive reports).',
 )
+@click.option(
+    "--api-version",
+    type=click.Choice(API_VERSIONS),
+    default="1.21.1",
+    show_default=True,
+    help="The personality: 1.21.1 (BeyondTrust RS 21.3 guide) or 1.7.0 (Bomgar 12.1 guide: the .ns APIs with"
+    " username/password parameters, nothing newer).",
+)
 @click.option("--namespace", help="Namespace of the XML answers: a family base or its /command URI.")
 def serve(
     host: str,
@@ -140,6 +148,7 @@ def serve(
     speed: float,
     simulation: bool,
     state_archive_api: bool,
+    api_version: str,
     namespace: str | None,
 ) -> None:
     """Run the embedded reference appliance (first line: `listening on <base URL>`; second:
@@ -158,6 +167,7 @@ def serve(
         speed=speed,
         simulate=simulation,
         state_archive_api=state_archive_api,
+        api_version=api_version,
     )
     if namespace:
         config.namespaces = namespaces_for(namespace)

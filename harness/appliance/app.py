@@ -2,6 +2,12 @@
 
 Each API surface lives in its own module exposing `routes(appliance) -> list[BaseRoute]`; create_app puts
 them together on one port (HTTP and websocket).
+
+The API version is the appliance's personality: 1.21.1 (the default) serves the BeyondTrust RS 21.3 guide's
+APIs; 1.7.0 serves what the Bomgar 12.1 guide documents and nothing newer (legacy_routes): the `.ns`
+endpoints with username/password parameters, in the networkstreaming.com namespace. What 12.1 does not have
+(OAuth2, the real-time websocket, the configuration API, /check_health, the URLs without `.ns`) is answered
+404, as a 12.1 appliance would.
 """
 
 from __future__ import annotations
@@ -21,16 +27,29 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.appliance import accounts as acc
-from harness.appliance import client_script, command, config_api, health, realtime, reporting, start_session
+from harness.appliance import (
+    client_script,
+    command,
+    config_api,
+    health,
+    legacy_command,
+    realtime,
+    reporting,
+    start_session,
+)
 from harness.appliance.clock import SystemClock
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.simulation import Simulation
 from harness.appliance.state import LiveState
 from harness.appliance.world import World
 from harness.appliance.xsd_route import routes as xsd_routes
-from harness.namespaces import DOCUMENTED
+from harness.namespaces import API_VERSIONS, DOCUMENTED, KINDS
 
 log = logging.getLogger("harness.appliance")
+
+# The product release whose guide each API version follows (get_api_info, check_health and backups name it).
+PRODUCT_VERSIONS = {"1.21.1": "21.3.1", "1.7.0": "12.1.3"}
+LEGACY = "1.7.0"  # the API version of the Bomgar 12.1 guide
 
 
 @dataclass
@@ -44,11 +63,21 @@ class ApplianceConfig:
     company_name: str = "example"
     company_site: str = "example"  # the site name BRCS file names end with (*.brcs-<companySiteName>)
     hostname: str = "localhost"  # the public site name the appliance reports
-    product_version: str = "21.3.1"  # the BeyondTrust release whose guide (API 1.21.1) it follows
-    api_version: str = "1.21.1"
-    namespaces: dict[str, str] = field(
-        default_factory=lambda: {k: DOCUMENTED[("1.21.1", k)] for k in ("command", "reporting")}
-    )
+    product_version: str = ""  # default: the release whose guide api_version follows (PRODUCT_VERSIONS)
+    api_version: str = "1.21.1"  # the personality: 1.21.1 or 1.7.0 (serve --api-version)
+    namespaces: dict[str, str] = field(default_factory=dict)  # default: those api_version documents
+
+    def __post_init__(self) -> None:
+        if self.api_version not in API_VERSIONS:
+            known = ", ".join(API_VERSIONS)
+            raise ValueError(f"api_version must be one of {known}, not {self.api_version!r}")
+        self.product_version = self.product_version or PRODUCT_VERSIONS[self.api_version]
+        self.namespaces = self.namespaces or {k: DOCUMENTED[(self.api_version, k)] for k in KINDS}
+
+    @property
+    def legacy(self) -> bool:
+        """Is this a 1.7.0 (Bomgar 12.1) appliance: username/password `.ns` calls, no OAuth?"""
+        return self.api_version == LEGACY
 
 
 def namespaces_for(uri: str) -> dict[str, str]:
@@ -135,14 +164,26 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "server_error", "message": "internal error"}, status_code=500)
 
 
+def legacy_routes(appliance: Appliance) -> list:
+    """What a 1.7.0 appliance serves: the Bomgar 12.1 guide's endpoints, nothing newer."""
+    routes = legacy_command.routes(appliance)
+    routes += xsd_routes(appliance)  # /api/command.xsd and /api/reporting.xsd, the 1.7.0 schemas
+    return routes
+
+
 def create_app(appliance: Appliance) -> Starlette:
+    if appliance.config.legacy:
+        return _application(appliance, legacy_routes(appliance))
     routes = command.routes(appliance)  # the hot path first: Starlette tries routes in order
     routes += health.routes(appliance) + client_script.routes(appliance) + realtime.routes(appliance)
     routes += reporting.routes(appliance) + config_api.routes(appliance)
     routes += start_session.routes(appliance)  # session generation, the key URL and the / page
     routes += xsd_routes(appliance)  # /api/command.xsd and /api/reporting.xsd
     routes.append(Route("/oauth2/token", token_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
+    return _application(appliance, routes)
 
+
+def _application(appliance: Appliance, routes: list) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         appliance.start_services()

@@ -61,7 +61,11 @@ def serve(appliance: Appliance, host: str = "127.0.0.1", port: int = 0, tls: boo
     print(f"listening on {url}", flush=True)
     try:  # a ready target file for `rs-harness certify --target-file` (second line: where it is)
         target_file = write_target_file(
-            appliance.config.data_dir, url, appliance.accounts, Path(extra["ssl_certfile"]) if tls else None
+            appliance.config.data_dir,
+            url,
+            appliance.accounts,
+            Path(extra["ssl_certfile"]) if tls else None,
+            legacy=appliance.config.legacy,
         )
         print(f"target file: {target_file}", flush=True)
     except OSError as exc:

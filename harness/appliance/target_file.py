@@ -9,6 +9,13 @@ as a real target: `<data>/target.toml`, its secrets in `<data>/secrets/ROLE` (di
     [accounts.full]
     client_id = "..."
     secret_file = "<data>/secrets/full"
+
+A 1.7.0 appliance (serve --api-version 1.7.0, Bomgar 12.1) has no OAuth: each account is its legacy login,
+the password in the secrets file, and no client_id:
+
+    [accounts.full]
+    username = "api-full"
+    password_file = "<data>/secrets/full"
 """
 
 from __future__ import annotations
@@ -76,9 +83,10 @@ def _write(path: Path, text: str, mode: int) -> None:
 
 
 def write_target_file(
-    data_dir: Path, url: str, accounts: list[Account], tls_cert: Path | None = None
+    data_dir: Path, url: str, accounts: list[Account], tls_cert: Path | None = None, legacy: bool = False
 ) -> Path:
-    """Write `<data>/target.toml` and `<data>/secrets/ROLE` for the accounts the harness has roles for."""
+    """Write `<data>/target.toml` and `<data>/secrets/ROLE` for the accounts the harness has roles for;
+    `legacy`: their username and password (a 1.7.0 appliance) instead of their client id and secret."""
     data_dir = Path(data_dir).resolve()
     secrets = data_dir / "secrets"
     secrets.mkdir(mode=0o700, exist_ok=True)
@@ -92,16 +100,17 @@ def write_target_file(
             lines.append("insecure = true  # its certificate does not verify for this host")
     lines.append("profiles = [" + ", ".join(toml_string(p) for p in PROFILES) + "]")
     for account in accounts:
-        if account.name not in ROLES:
-            continue  # an account of --accounts the conformance suites have no role for
+        if account.name not in ROLES or (legacy and not account.username):
+            continue  # an account of --accounts the conformance suites have no role for, or no login
         secret_file = secrets / account.name
-        _write(secret_file, account.client_secret + "\n", 0o600)
-        lines += [
-            "",
-            f"[accounts.{account.name}]",
-            f"client_id = {toml_string(account.client_id)}",
-            f"secret_file = {toml_string(str(secret_file))}",
-        ]
+        if legacy:
+            who, secret = f"username = {toml_string(account.username)}", account.password
+            where = f"password_file = {toml_string(str(secret_file))}"
+        else:
+            who, secret = f"client_id = {toml_string(account.client_id)}", account.client_secret
+            where = f"secret_file = {toml_string(str(secret_file))}"
+        _write(secret_file, secret + "\n", 0o600)
+        lines += ["", f"[accounts.{account.name}]", who, where]
     path = data_dir / "target.toml"
     _write(path, "\n".join(lines) + "\n", 0o644)
     return path
