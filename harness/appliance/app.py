@@ -33,6 +33,7 @@ from harness.appliance import (
     config_api,
     health,
     legacy_command,
+    legacy_reporting,
     realtime,
     reporting,
     start_session,
@@ -167,6 +168,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def legacy_routes(appliance: Appliance) -> list:
     """What a 1.7.0 appliance serves: the Bomgar 12.1 guide's endpoints, nothing newer."""
     routes = legacy_command.routes(appliance)
+    routes += legacy_reporting.routes(appliance)  # /api/reporting.ns (and its /session_download URLs)
     routes += xsd_routes(appliance)  # /api/command.xsd and /api/reporting.xsd, the 1.7.0 schemas
     return routes
 

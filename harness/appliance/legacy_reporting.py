@@ -40,8 +40,7 @@ from starlette.routing import Route
 
 from harness import schemas
 from harness.appliance import history, recordings, reporting
-from harness.appliance.legacy_auth import authenticate
-from harness.appliance.params import ParamError, read_params
+from harness.appliance.legacy_auth import legacy_call
 from harness.appliance.reporting import BadRequest, Report
 from harness.appliance.xmlresponse import Node, error_response, xml_response
 
@@ -104,23 +103,16 @@ def _in_root(namespace: str, root: str | None, exc: BadRequest) -> Response:
     return xml_response(answer, namespace)
 
 
-async def _logged_in(request: Request) -> tuple[dict[str, str], str] | Response:
-    """The parameters and namespace of a request whose username and password have the reporting API
-    permission, or the root <error> refusing it."""
-    namespace = request.app.state.appliance.config.namespaces["reporting"]
-    try:
-        params = await read_params(request)
-    except ParamError as exc:
-        return error_response(namespace, str(exc))
-    account = authenticate(request.app.state.appliance, params, "reporting")
-    return account if isinstance(account, Response) else (params, namespace)
+def _namespace(request: Request) -> str:
+    return request.app.state.appliance.config.namespaces["reporting"]
 
 
 async def endpoint(request: Request) -> Response:
-    call = await _logged_in(request)
+    call = await legacy_call(request, "reporting")
     if isinstance(call, Response):
         return call
-    params, namespace = call
+    _, params = call
+    namespace = _namespace(request)
     try:
         _, (root, build) = reporting.requested(params, REPORTS)
     except BadRequest as exc:
@@ -132,12 +124,12 @@ async def endpoint(request: Request) -> Response:
 async def session_download(request: Request) -> Response:
     """The reports' chat and recording URLs. Viewing recordings ("the requesting user must have permission
     to view support session recordings") comes with the reporting API permission on these accounts
-    (accounts.legacy_permissions), as do presentations: the login is the whole check."""
-    call = await _logged_in(request)
+    (accounts.legacy_permissions), as do presentations: that permission is the whole check."""
+    call = await legacy_call(request, "reporting")
     if isinstance(call, Response):
         return call
-    params, namespace = call
-    return await recordings.download(request.app.state.appliance, params, namespace, lambda _: True)
+    _, params = call
+    return await recordings.download(request.app.state.appliance, params, _namespace(request), lambda _: True)
 
 
 def routes(appliance) -> list:
