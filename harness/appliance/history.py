@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.appliance import db, directory
-from harness.schemas import schema_family
 
 DDL = """
 CREATE TABLE IF NOT EXISTS hist_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -609,8 +608,7 @@ def _seed(appliance, path: Path, rng: random.Random) -> None:
         for rep_id in reps:
             record_team_member(path, team_id, TEAMS[team_id], rep_id)
     # The guide's day: sessions between 8:00 AM and 6:00 PM, under the lsids the guide's examples use.
-    legacy = schema_family(appliance.config.api_version) == "1.7.0"
-    guide = (LEGACY_GUIDE_DAY if legacy else GUIDE_DAY) + 9 * 3600
+    guide = (LEGACY_GUIDE_DAY if appliance.config.legacy else GUIDE_DAY) + 9 * 3600
     record_support_session(
         path, _support_session(rng, GUIDE_LSIDS[0], guide, guide + 902, "front_end_survey", True)
     )
