@@ -145,20 +145,26 @@ def _shown(value: str) -> str:
     return value if len(value) <= MAX_SHOWN else value[: MAX_SHOWN - 3] + "..."
 
 
+def guarded(name: str, fn: Callable[[Call], Awaitable[Response]]) -> Callable[[Call], Awaitable[Response]]:
+    """The action `fn` with its Invalid and WorldError turned into the guide's <error> answer (HTTP 200)."""
+
+    async def run(call: Call) -> Response:
+        try:
+            return await fn(call)
+        except (Invalid, WorldError) as exc:
+            message = str(exc).strip() or f"{name} failed"
+            if len(message) > MAX_ERROR:
+                message = message[: MAX_ERROR - 3] + "..."
+            return call.error(message)
+
+    return run
+
+
 def handler(name: str) -> Callable[[Callable[[Call], Awaitable[Response]]], Callable]:
-    """Register an action whose Invalid and WorldError become the guide's <error> answer (HTTP 200)."""
+    """Register an action, guarded(); the undecorated function is kept (legacy_command reuses it)."""
 
     def register(fn: Callable[[Call], Awaitable[Response]]) -> Callable:
-        async def run(call: Call) -> Response:
-            try:
-                return await fn(call)
-            except (Invalid, WorldError) as exc:
-                message = str(exc).strip() or f"{name} failed"
-                if len(message) > MAX_ERROR:
-                    message = message[: MAX_ERROR - 3] + "..."
-                return call.error(message)
-
-        action(name)(run)
+        action(name)(guarded(name, fn))
         return fn
 
     return register
@@ -277,40 +283,41 @@ def _platform_id(os_name: str) -> str:
 # --- representatives and teams ---------------------------------------------------------------------------
 
 
-@handler("get_logged_in_reps")
-async def get_logged_in_reps(call: Call) -> Response:
-    world: World = call.appliance.world
-    host = call.appliance.config.hostname
-
-    def read() -> Node:
-        root = Node("logged_in_reps")
-        presenters = world.state.rows("presenter").values()
-        with world._lock:  # World's dicts change under other threads
-            for user_id, rep in sorted(world.logged_in.items()):
-                user = rep.user
-                node = root.add("rep", id=user_id)
-                node.add("display_name", user.public_display_name)
+def logged_in_reps(appliance, legacy: bool = False) -> Node:
+    """get_logged_in_reps's answer (runs in the thread pool). `legacy`: the 12.1 guide's elements only (no
+    public and private display names), the direct link to its start_session.ns URL."""
+    world: World = appliance.world
+    host = appliance.config.hostname
+    root = Node("logged_in_reps")
+    presenters = world.state.rows("presenter").values()
+    with world._lock:  # World's dicts change under other threads
+        for user_id, rep in sorted(world.logged_in.items()):
+            user = rep.user
+            node = root.add("rep", id=user_id)
+            node.add("display_name", user.public_display_name)
+            if not legacy:
                 node.add("public_display_name", user.public_display_name)
                 node.add("private_display_name", user.private_display_name)
-                node.add("type", "Invited" if user.invited else "Normal")
-                node.add("direct_link", _direct_link(host, user))
-                node.add("logged_in_since", _iso(rep.since))
-                node.add(
-                    "presentation_count", sum(1 for p in presenters if p["representative_id"] == rep.row)
-                )
-                node.add("support_session_count", world.session_count(user_id))
-                node.add("showing_on_rep_list", int(rep.showing_on_rep_list))
-        return root
-
-    return xml_response(await run_in_threadpool(read), call.namespace)
+            node.add("type", "Invited" if user.invited else "Normal")
+            node.add("direct_link", _direct_link(host, user, "/api/start_session.ns" if legacy else "/"))
+            node.add("logged_in_since", _iso(rep.since))
+            node.add("presentation_count", sum(1 for p in presenters if p["representative_id"] == rep.row))
+            node.add("support_session_count", world.session_count(user_id))
+            node.add("showing_on_rep_list", int(rep.showing_on_rep_list))
+    return root
 
 
-def _start_url(host: str, user: directory.User) -> str:
-    return f"https://{host}/?id={user.id}&name={quote_plus(user.public_display_name)}"
+@handler("get_logged_in_reps")
+async def get_logged_in_reps(call: Call) -> Response:
+    return xml_response(await run_in_threadpool(logged_in_reps, call.appliance), call.namespace)
 
 
-def _direct_link(host: str, user: directory.User) -> str:
-    href = html.escape(_start_url(host, user))
+def _start_url(host: str, user: directory.User, path: str = "/") -> str:
+    return f"https://{host}{path}?id={user.id}&name={quote_plus(user.public_display_name)}"
+
+
+def _direct_link(host: str, user: directory.User, path: str) -> str:
+    href = html.escape(_start_url(host, user, path))
     return f'<a href="{href}">{html.escape(user.public_display_name)}</a>'
 
 
@@ -325,10 +332,9 @@ async def set_rep_status(call: Call) -> Response:
     return _success(call)
 
 
-@handler("get_support_teams")
-async def get_support_teams(call: Call) -> Response:
-    members = _flag(call.params, "showmembers")
-    world: World = call.appliance.world
+def support_teams(world: World, members: bool, legacy: bool = False) -> Node:
+    """get_support_teams's answer. `legacy`: the 12.1 guide's elements only (no support_session_count, no
+    public and private display names)."""
     root = Node("support_teams")
     for team in directory.TEAMS:
         node = root.add("support_team", id=team.id)
@@ -336,7 +342,8 @@ async def get_support_teams(call: Call) -> Response:
         issues = node.add("issues", "")
         for issue in directory.issues_of(team.id):
             issues.add("issue", id=issue.id).add("title", issue.title)
-        node.add("support_session_count", world.waiting_in_team(team.id))
+        if not legacy:
+            node.add("support_session_count", world.waiting_in_team(team.id))
         if members:
             listing = node.add("members", "")
             for user_id, _ in team.members:
@@ -344,9 +351,16 @@ async def get_support_teams(call: Call) -> Response:
                 rep = listing.add("representative", id=user.id)
                 rep.add("username", user.username)
                 rep.add("display_name", user.public_display_name)
-                rep.add("public_display_name", user.public_display_name)
-                rep.add("private_display_name", user.private_display_name)
-    return xml_response(root, call.namespace)
+                if not legacy:
+                    rep.add("public_display_name", user.public_display_name)
+                    rep.add("private_display_name", user.private_display_name)
+    return root
+
+
+@handler("get_support_teams")
+async def get_support_teams(call: Call) -> Response:
+    members = _flag(call.params, "showmembers")
+    return xml_response(support_teams(call.appliance.world, members), call.namespace)
 
 
 # --- session keys and sessions ---------------------------------------------------------------------------
