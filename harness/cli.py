@@ -16,8 +16,9 @@ EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
 def _exit_code(statuses: list[str]) -> int:
-    """0 when all are valid, 2 when any input is unusable, else 1 when any is invalid."""
-    if "unusable" in statuses:
+    """0 when all are valid, 2 when any input is unusable or another product's answer (the RS schemas cannot
+    judge it: the input is wrong, not the answer), else 1 when any is invalid."""
+    if "unusable" in statuses or "other-product" in statuses:
         return EXIT_UNUSABLE
     return EXIT_INVALID if "invalid" in statuses else EXIT_OK
 
@@ -39,6 +40,9 @@ def _print_result(r: Result) -> None:
     what = " ".join(x for x in (r.kind, r.root) if x)
     if r.status == "unusable":
         click.echo(f"{r.source}: unusable: {r.reason}")
+        return
+    if r.status == "other-product":
+        click.echo(f"{r.source}: {r.reason}")
         return
     ns = f", namespace {r.namespace.found or '(none)'} {r.namespace.status}" if r.namespace else ""
     click.echo(f"{r.source}: {r.status} ({what}, API {r.api_version}{ns})")
@@ -76,7 +80,7 @@ def validate(
     """Validate API responses (files, or - for standard input) against the reference schemas.
 
     Exit 0 when all are valid, 1 when any is invalid, 2 when any cannot be used (unreadable, not XML,
-    hostile constructs).
+    hostile constructs) or is another product's answer (Privileged Remote Access).
     """
     limits = Limits(max_bytes=_size(max_size))
     results = [

@@ -1,7 +1,9 @@
 """The XML namespaces of the Remote Support API family, and the verdict on the one a response declares.
 
 A response in the namespace its API version documents is ok; one in another namespace of the known family
-(seen on real appliances or printed in a guide) is a WARN; no namespace or an unknown one is a FAIL.
+(seen on real appliances or printed in a guide) is a WARN; no namespace or an unknown one is a FAIL. A
+response of the sibling product Privileged Remote Access is no Remote Support response at all (OTHER_PRODUCTS,
+PRA_SESSION): harness.validate reports it as such instead of judging it.
 """
 
 from __future__ import annotations
@@ -31,11 +33,15 @@ KNOWN_FAMILY: dict[str, tuple[tuple[str, ...], str]] = {
     "https://support.example.com/namespaces/API/command": (("command",), "misprint in the RS 21.3 guide"),
     # The 21.3 guide prints this one on a reporting root (PresentationSessionListing).
     "http://support.example.com/namespaces/API/command": (KINDS, "misprint in the RS 21.3 guide"),
-    "http://www.beyondtrust.com/sra/namespaces/API/reporting": (
-        ("reporting",),
-        "BeyondTrust PRA (sibling product)",
-    ),
 }
+
+# Another product's answers (basis: field, DESIGN.md "Facts from the field": the sibling product PRA uses
+# this namespace; captured PRA cloud reports share RS's listing and session structure, but "a PRA answer has
+# jump_group and no public_site"). Not a variant of the family: a PRA answer says nothing of Remote Support.
+PRA = "Privileged Remote Access"
+OTHER_PRODUCTS: dict[str, str] = {"http://www.beyondtrust.com/sra/namespaces/API/reporting": PRA}
+# A PRA report in any namespace: its <session> (a child of this root) has the first child and not the second.
+PRA_SESSION = ("session_list", "session", "jump_group", "public_site")
 
 Status = Literal["ok", "WARN", "FAIL"]
 
@@ -58,6 +64,11 @@ def kinds_of(namespace: str | None) -> tuple[str, ...]:
     return KNOWN_FAMILY.get(namespace, ((), ""))[0]
 
 
+def product_of(namespace: str | None) -> str | None:
+    """The other product whose namespace this is (PRA), or None."""
+    return OTHER_PRODUCTS.get(namespace) if namespace is not None else None
+
+
 def judge(found: str | None, kind: str, api_version: str, expected: str | None = None) -> NamespaceVerdict:
     """Judge the namespace of a `kind` response; `expected` overrides the one the API version documents."""
     want = expected or DOCUMENTED[(api_version, kind)]
@@ -66,6 +77,10 @@ def judge(found: str | None, kind: str, api_version: str, expected: str | None =
         return NamespaceVerdict("ok", found, want, f"the namespace {basis}")
     if found is None:
         return NamespaceVerdict("FAIL", None, want, f"no namespace; expected {want} ({basis})")
+    product = product_of(found)
+    if product is not None:  # validate() reports such an answer as PRA's; judged by its name alone, a WARN
+        reason = f"the namespace of {product}, another product, not the namespace {basis} ({want})"
+        return NamespaceVerdict("WARN", found, want, reason)
     if found in KNOWN_FAMILY:
         seen = KNOWN_FAMILY[found][1]
         return NamespaceVerdict(

@@ -4,6 +4,10 @@ A streaming pass (lxml iterparse with the schema, elements cleared as they go, s
 validity error) decides validity in flat memory whatever the size. Only when it fails does a second pass
 list the errors with path and line: xmlschema on a whole tree for documents up to TREE_MAX, libxml2
 streaming above. The root element tells which response a document is; the namespace gets its own verdict.
+
+An answer of another product (Privileged Remote Access: its namespace, or a report whose first <session> has
+PRA's shape) is not judged by Remote Support's schemas: its status is "other-product", with the product
+named, and no errors (they would only say that PRA is not RS).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import BinaryIO, Literal
 from lxml import etree
 
 from harness import schemas
-from harness.namespaces import NamespaceVerdict, judge, kinds_of
+from harness.namespaces import PRA, PRA_SESSION, NamespaceVerdict, judge, kinds_of, product_of
 from harness.xmlsafe import (
     GuardedReader,
     InputRejected,
@@ -39,7 +43,7 @@ _SCHEMA_VALIDITY_CODES = frozenset(
     getattr(etree.ErrorTypes, name) for name in dir(etree.ErrorTypes) if name.startswith("SCHEMAV_")
 )
 
-Status = Literal["valid", "invalid", "unusable"]
+Status = Literal["valid", "invalid", "unusable", "other-product"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Result:
     errors: list[SchemaError] = field(default_factory=list)
     reason: str | None = None
     more_errors: bool = False
+    product: str | None = None  # the other product the answer is from (status "other-product")
 
     @property
     def warnings(self) -> list[str]:
@@ -86,6 +91,7 @@ class Result:
             "more_errors": self.more_errors,
             "warnings": self.warnings,
             "reason": self.reason,
+            "product": self.product,
         }
 
 
@@ -229,6 +235,42 @@ def _peek_root(fp: BinaryIO, start: int, limits: Limits) -> tuple[str | None, st
     return (*split_tag(elem.tag), elem.sourceline)
 
 
+def _pra_shaped(fp: BinaryIO, start: int, limits: Limits) -> bool:
+    """The root's first child is a <session> that has PRA's mark and lacks RS's (namespaces.PRA_SESSION).
+
+    Only that child is read (its descendants cleared as they end), so a large report costs little; the caller
+    has seen the root, and asks only of a document that RS's schema refused.
+    """
+    root, session, mark, absent = PRA_SESSION
+    fp.seek(start)
+    depth, names = 0, set()
+    events = etree.iterparse(GuardedReader(fp, limits), events=("start", "end"), **parser_options())
+    try:
+        for event, elem in events:
+            if event == "end":
+                depth -= 1
+                if depth == 1:
+                    return mark in names and absent not in names
+                if depth > 1:
+                    elem.clear()
+                continue
+            depth += 1
+            name = split_tag(elem.tag)[1]
+            if (depth == 1 and name != root) or (depth == 2 and name != session):
+                return False
+            if depth == 3:
+                names.add(name)
+    except etree.XMLSyntaxError:
+        pass
+    return False
+
+
+def _other_product(result: Result, product: str, why: str) -> Result:
+    result.status, result.product, result.errors = "other-product", product, []
+    result.reason = f"{product}, not Remote Support ({why}): not judged against the Remote Support schemas"
+    return result
+
+
 class _Enough(Exception):
     pass
 
@@ -354,6 +396,10 @@ def validate(
     try:
         found_ns, root, root_line = _peek_root(fp, start, limits)
         result.root = root
+        product = product_of(found_ns)
+        if product is not None:
+            _check_well_formed(fp, start, limits)
+            return _other_product(result, product, f"<{root}> in its namespace {found_ns}")
         if kind == "auto":
             candidates = list(schemas.kinds_for_root(api_version, root))
             # An <error> root is in both schemas: the namespace says which one first.
@@ -385,6 +431,10 @@ def validate(
                 break
         result.kind = chosen
         result.namespace = judge(found_ns, chosen, api_version, namespace)
+        if first is not None and first.checked and _pra_shaped(fp, start, limits):
+            _check_well_formed(fp, start, limits)
+            _, session, mark, absent = PRA_SESSION
+            return _other_product(result, PRA, f"a <{session}> with <{mark}> and no <{absent}>")
         if result.namespace.status == "FAIL":
             message = f"namespace: {result.namespace.reason}"
             result.errors.append(SchemaError(f"/{root}", root_line, message))

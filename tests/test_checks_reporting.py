@@ -715,6 +715,17 @@ def test_stream_ok_fails_on_no_or_an_unknown_namespace(namespace, reason):
           req="XML-NS-001")  # fmt: skip
 
 
+def test_stream_ok_names_a_pra_report_once(ctx):
+    from conftest import CORPUS
+
+    for name in ("pra-SupportSession.xml", "pra-SupportSession-rs-namespace.xml"):
+        body = (CORPUS / "product" / name).read_bytes()
+        response = crafted.Response(200, body)
+        fails(rpt.stream_ok, response, io.BytesIO(body), EXPECT, "session_list",
+              match="Privileged Remote Access, not Remote Support", req="XML-PRODUCT-001")  # fmt: skip
+    assert ctx.charges == []
+
+
 def test_stream_ok_warns_on_a_known_variant_namespace(ctx):
     response = crafted.xml("<session_list/>", namespace="http://www.bomgar.com/namespaces/API/reporting")
     rpt.stream_ok(response, io.BytesIO(response.content), EXPECT, "session_list")

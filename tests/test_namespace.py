@@ -7,7 +7,7 @@ import io
 import pytest
 from conftest import examples
 
-from harness.namespaces import DOCUMENTED, KNOWN_FAMILY, judge
+from harness.namespaces import DOCUMENTED, KNOWN_FAMILY, OTHER_PRODUCTS, PRA, judge, product_of
 from harness.validate import validate
 
 GOOD = examples("1.21.1", "command")[0]
@@ -75,3 +75,16 @@ def test_a_namespace_that_is_no_uri_is_refused_not_a_crash(namespace: bytes) -> 
     else:
         assert result.status == "invalid"
         assert [e.message.split(":")[0] for e in result.errors] == ["namespace", "structure not checked"]
+
+
+PRA_NS = "http://www.beyondtrust.com/sra/namespaces/API/reporting"
+
+
+def test_the_pra_namespace_is_another_product_not_a_variant_of_the_family() -> None:
+    assert OTHER_PRODUCTS == {PRA_NS: PRA} and PRA_NS not in KNOWN_FAMILY
+    assert product_of(PRA_NS) == "Privileged Remote Access"
+    assert product_of(DOC_NS) is None and product_of(None) is None
+    verdict = judge(PRA_NS, "reporting", "1.21.1")  # a caller judging the name alone (a suite's check)
+    assert verdict.status == "WARN" and "Privileged Remote Access, another product" in verdict.reason
+    result = validate(_with_namespace(PRA_NS))  # validate names the product instead of judging the answer
+    assert (result.status, result.product, result.namespace) == ("other-product", PRA, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import examples, invalid_corpus
+from conftest import CORPUS, examples, invalid_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +14,7 @@ from harness.validate import validate
 from harness.xmlsafe import Limits
 
 SESSION = next(p for p in examples("1.21.1", "reporting") if p.name == "SupportSession.xml").read_bytes()
+STATUSES = ("valid", "invalid", "unusable", "other-product")
 INVALID = [p for v in ("1.21.1", "1.7.0") for k in ("command", "reporting") for p in invalid_corpus(v, k)]
 
 
@@ -80,7 +81,7 @@ def _mutations() -> st.SearchStrategy[bytes]:
 @given(_mutations())
 def test_never_raises_on_any_input(data: bytes) -> None:
     result = validate(io.BytesIO(data))
-    assert result.status in ("valid", "invalid", "unusable")
+    assert result.status in STATUSES
     if result.status == "unusable":
         assert result.reason and "\n" not in result.reason
     if result.status == "invalid":
@@ -102,4 +103,69 @@ def test_never_raises_on_any_namespace(namespace: str, root: str) -> None:
 
     doc = f"<{root} xmlns={quoteattr(namespace)}><session/></{root}>".encode("utf-8", "surrogatepass")
     result = validate(io.BytesIO(doc))
-    assert result.status in ("valid", "invalid", "unusable")
+    assert result.status in STATUSES
+
+
+# --- another product's answers (Privileged Remote Access) ---------------------------------------------------
+
+PRA_ANSWERS = sorted((CORPUS / "product").glob("pra-*.xml"))
+PRA_NS = b"http://www.beyondtrust.com/sra/namespaces/API/reporting"
+RS_NS = b"https://www.beyondtrust.com/namespaces/API/reporting"
+
+
+@pytest.mark.parametrize("path", PRA_ANSWERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("api_version", ["1.21.1", "1.7.0"])
+def test_a_pra_answer_is_named_as_another_product_not_a_pile_of_errors(path, api_version) -> None:
+    result = validation.validate_file(str(path), api_version=api_version)
+    assert (result.status, result.product, result.errors) == ("other-product", "Privileged Remote Access", [])
+    assert result.reason.startswith("Privileged Remote Access, not Remote Support (")
+    assert result.to_json()["product"] == "Privileged Remote Access"
+
+
+def test_the_pra_namespace_alone_names_the_product_whatever_the_schema_asked() -> None:
+    rs_valid = SESSION.replace(RS_NS, PRA_NS)
+    for kind in ("auto", "command", "reporting"):
+        result = validate(io.BytesIO(rs_valid), kind=kind)
+        assert result.status == "other-product" and PRA_NS.decode() in result.reason
+    assert (
+        validate(io.BytesIO(b'<error xmlns="' + PRA_NS + b'">No such report</error>')).status
+        == "other-product"
+    )
+
+
+def test_only_the_pra_shape_is_another_product() -> None:
+    pra = (CORPUS / "product" / "pra-SupportSession-rs-namespace.xml").read_bytes()
+    site = b'<public_site id="1">Default</public_site>'
+    both = pra.replace(b"<file_transfer_count>", site + b"<file_transfer_count>", 1)
+    rs_invalid = SESSION.replace(b"<duration>00:15:02</duration>", b"<duration>15 minutes</duration>", 1)
+    for doc in (both, rs_invalid, pra.replace(b"session_list", b"summary_list")):
+        result = validate(io.BytesIO(doc))
+        assert (result.status, result.product) == ("invalid", None), result.reason
+        assert result.errors
+
+
+def test_a_pra_answer_that_is_not_well_formed_is_unusable() -> None:
+    pra = (CORPUS / "product" / "pra-SupportSession.xml").read_bytes()
+    for doc in (
+        pra.replace(b"</session_list>", b""),
+        pra.replace(PRA_NS, RS_NS).replace(b"</session_list>", b"<"),
+    ):
+        assert validate(io.BytesIO(doc)).status == "unusable"
+
+
+def test_validate_command_names_the_product_and_exits_2() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    good = str(examples("1.21.1", "reporting")[0])
+    out = CliRunner().invoke(main, ["validate", good, *map(str, PRA_ANSWERS)])
+    assert out.exit_code == 2, out.output
+    lines = out.output.splitlines()
+    assert len(lines) == 1 + len(PRA_ANSWERS)  # one line each: no errors listed for PRA's answers
+    assert all(": Privileged Remote Access, not Remote Support (" in line for line in lines[1:])
+    out = CliRunner().invoke(main, ["validate", "--json", str(PRA_ANSWERS[0])])
+    found = json.loads(out.output)
+    assert found["exit_code"] == 2 and found["results"][0]["status"] == "other-product"

@@ -28,6 +28,7 @@ from harness.checks.xml import (
     Expect,
     error_text,
     judge_validity,
+    remote_support,
     strip_namespaces,
     xml_answer,
 )
@@ -87,6 +88,7 @@ def stream_ok(response, spool: BinaryIO, expect: Expect, roots: str | tuple[str,
         raise CheckFailed(
             f"HTTP {response.status_code}: reporting answer unusable: {result.reason}", SCHEMA_REQ["reporting"]
         )
+    remote_support(result)
     if result.root == "error" and "error" not in roots:
         text = one_line(spool.read(2000).decode("utf-8", "replace"), 200)
         spool.seek(0)

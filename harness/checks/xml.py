@@ -5,7 +5,8 @@ Namespaces are stripped after validation (the namespace has its own verdict), so
 elements by their local names. A namespace defect is charged to XML-NS-001, a schema defect (or an answer
 that is not XML) to XML-SCHEMA-001 or XML-SCHEMA-002, a server error where the guide documents <error> to
 CMD-GEN-014 or RPT-GEN-012; an unexpected root, such as an <error> where the action succeeds, to the
-check's own requirement.
+check's own requirement. An answer of another product (Privileged Remote Access) is one WARN of
+XML-PRODUCT-001 and stops the check: a pile of schema FAILs would only say that PRA is not Remote Support.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Expect:
 
 
 NAMESPACE_REQ = "XML-NS-001"
+# A SHOULD: raised, it is a WARN (not a FAIL: the answer says nothing of Remote Support's conformance; not NA:
+# the answer came from the target under test, and the user must see that) and the check stops there.
+PRODUCT_REQ = "XML-PRODUCT-001"
 SCHEMA_REQ = {"command": "XML-SCHEMA-001", "reporting": "XML-SCHEMA-002"}
 SERVER_ERROR_REQ = {"command": "CMD-GEN-014", "reporting": "RPT-GEN-012"}
 
@@ -78,11 +82,19 @@ def xml_answer(
     result = validate(io.BytesIO(body), kind=kind, api_version=expect.family)
     if result.status == "unusable":
         raise CheckFailed(f"{kind} answer unusable: {result.reason}", SCHEMA_REQ.get(kind))
+    remote_support(result)
     if result.root not in roots:
         shown = one_line(body[:300].decode("utf-8", "replace"), 300)
         raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>: {shown}")
     judge_validity(result, expect, kind)
     return parse(body)
+
+
+def remote_support(result) -> None:
+    """An answer of Remote Support, not of another product: else one charge of PRODUCT_REQ, which stops the
+    check (what it goes on to judge would hold PRA's answer to RS's rules)."""
+    if result.status == "other-product":
+        raise CheckFailed(f"<{result.root}>: {result.reason}", PRODUCT_REQ)
 
 
 def judge_validity(result, expect: Expect, kind: str) -> None:
@@ -101,6 +113,7 @@ def judge_validity(result, expect: Expect, kind: str) -> None:
     if result.namespace is not None and result.namespace.status == "WARN":
         warn(f"namespace {result.namespace.found}: {result.namespace.reason}", NAMESPACE_REQ)
     judged(NAMESPACE_REQ)
+    judged(PRODUCT_REQ)
     if kind in SCHEMA_REQ:
         judged(SCHEMA_REQ[kind])
 
