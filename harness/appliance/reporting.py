@@ -38,6 +38,7 @@ from harness.appliance.xmlresponse import Node, attachment, error_response, xml_
 LSID = re.compile(r"[0-9a-fA-F]{32}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # ASCII: \d would take any Unicode digit
 INTEGER = re.compile(r"\d{1,12}", re.ASCII)
+LAST_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 class BadRequest(Exception):
@@ -135,7 +136,10 @@ def window(report: Report, allow_end: bool = True) -> Window | None:
         lo, unit = _date(report.get(name), name), 86400
     else:
         lo, unit = _integer(report.get(name), name), 1
-    return Window(name.split("_")[0], lo, lo + duration * unit if duration else None)
+    hi = lo + duration * unit if duration else None
+    if max(lo, hi or 0) > LAST_TIME:  # answers carry their times in ISO 8601, which ends with year 9999
+        raise BadRequest(f"Invalid value for parameter {name if lo > LAST_TIME else 'duration'}: after 9999")
+    return Window(name.split("_")[0], lo, hi)
 
 
 def lsids(report: Report) -> list[str] | None:
