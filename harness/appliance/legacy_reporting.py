@@ -44,7 +44,7 @@ from harness.appliance.legacy_auth import legacy_call
 from harness.appliance.reporting import BadRequest, Report
 from harness.appliance.xmlresponse import Node, error_response, xml_response
 
-FAMILY = "1.7.0"
+FAMILY = "1.7.0"  # the schemas of the 12.1 guide (app.LEGACY; app imports this module)
 DEFAULT_SITE = "1"  # "The default public site always has an ID of 1."
 
 
@@ -59,6 +59,8 @@ def event_types() -> dict[str, str]:
 
 
 class LegacyReport(Report):
+    """A report as a 1.7.0 appliance answers it (module docstring)."""
+
     legacy = True
 
     def event_type(self, name: str) -> str | None:
