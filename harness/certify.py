@@ -53,6 +53,7 @@ def pytest_args(
     select: str | None = None,
     verbose: bool = False,
     min_tested: float | None = None,
+    api_version: str | None = None,
 ) -> list[str]:
     here = suites_dir()
     args = [
@@ -76,6 +77,7 @@ def pytest_args(
         ("--rs-profile", profile),
         ("--rs-ca-bundle", ca_bundle),
         ("--rs-expected-failures", expected_failures),
+        ("--rs-api-version", api_version),
         ("-k", select),
     ):
         if value:
@@ -160,6 +162,7 @@ def config_problem(
     ca_bundle: str | None = None,
     insecure: bool = False,
     expected_failures: str | None = None,
+    api_version: str | None = None,
     **_,
 ) -> str | None:
     """Why the target description or the expected-failures file is unusable, or None: checked before
@@ -168,7 +171,7 @@ def config_problem(
     from harness.target import TargetConfigError, resolve
 
     try:
-        resolve(target, target_file, profile, ca_bundle, True if insecure else None)
+        resolve(target, target_file, profile, ca_bundle, True if insecure else None, api_version=api_version)
         ExpectedFailures.load(expected_failures)
     except (TargetConfigError, ExpectedFailuresError) as exc:
         return str(exc)

@@ -212,6 +212,12 @@ def serve(
     metavar="PCT",
     help="FAIL a run that tests fewer than PCT % of the catalogue's requirements.",
 )
+@click.option(
+    "--api-version",
+    type=click.Choice(API_VERSIONS),
+    help="The API family to certify: the embedded appliance's personality (serve --api-version); a real"
+    " target must report it (default: whatever get_api_info says).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="One line per check, and every NOT_TESTED and NA reason.")
 def certify(
     target: str | None,
@@ -224,6 +230,7 @@ def certify(
     run_id: str | None,
     select: str | None,
     min_tested: float | None,
+    api_version: str | None,
     verbose: bool,
 ) -> None:
     """Certify an appliance: run the conformance suites and write reports/<run id>/ (results.json,
@@ -245,6 +252,7 @@ def certify(
         select=select,
         verbose=verbose,
         min_tested=min_tested,
+        api_version=api_version,
     )
     sys.exit(code)
 

@@ -7,6 +7,18 @@ pytest run (the harness's own tests, a user's) are left alone.
     @pytest.mark.req("CMD-GSK-004")          requirement ID(s) from the catalogue (required for a check)
     @pytest.mark.profile("standard")         the least profile the check needs (default read-only)
     @pytest.mark.api_version(since="1.8")    API versions the check applies to (NA outside)
+    @pytest.mark.api_family("1.7.0")         the API family the check belongs to (default: 1.7.0 for the
+                                             suites' legacy/ package, 1.21.1 for every other check)
+
+API families. Every check belongs to one: the 21.3 guide's (API 1.8 to 1.21.1: OAuth, /api/command) or the
+Bomgar 12.1 guide's (API 1.7.0: username/password, /api/command.ns). Once get_api_info has given the target's
+API version (harness.schemas.schema_family), the other family's checks are deselected, not NA: they are about
+another product generation, so they neither fill the console with hundreds of NA nor enter the traceability
+matrix, which holds only the family's requirements (its guide's, and any other a check of the run names), so
+--min-tested counts those. The console says how many checks of the other family were left out. A 1.7.0 check
+may call check functions written for the 21.3 rule: a charge to a 21.3 requirement is charged to the 12.1
+requirement that restates it (catalogue `restates`), and one to a requirement outside the run's matrix to the
+check's primary requirement, saying so.
 """
 
 from __future__ import annotations
@@ -15,19 +27,31 @@ import atexit
 import io
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from harness import verdicts
 from harness.allure_results import CHECK_LABEL
-from harness.catalogue.requirements import CatalogueError, Requirement, catalogue, load_user
+from harness.catalogue.requirements import (
+    FAMILY_GUIDES,
+    GUIDES,
+    CatalogueError,
+    Requirement,
+    catalogue,
+    counterparts,
+    for_family,
+    load_user,
+)
 from harness.catalogue.versions import is_version, version_tuple
 from harness.checks.xml import Expect, parse
-from harness.client import RECORDER, ApplianceClient, TargetError, TokenCache, Transport
+from harness.client import RECORDER, ApplianceClient, Login, TargetError, TokenCache, Transport
 from harness.expected import ExpectedFailures, ExpectedFailuresError
+from harness.namespaces import API_VERSIONS
 from harness.redact import REDACTOR
 from harness.results import Record, RunResults
-from harness.target import PROFILES, Target, TargetConfigError, resolve, start_embedded
+from harness.schemas import schema_family
+from harness.target import LEGACY_FAMILY, PROFILES, Target, TargetConfigError, resolve, start_embedded
 from harness.validate import validate
 
 EVIDENCE_KEEP = 6  # exchanges attached to a FAIL or WARN, the latest ones
@@ -57,6 +81,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--rs-requirements", help="TOML file of your own requirements ([[requirement]]) for checks of your own"
     )
+    group.addoption(
+        "--rs-api-version",
+        choices=API_VERSIONS,
+        help="the API family to certify: the embedded appliance's personality; a real target must report it",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,6 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "profile(name): least profile needed: read-only, standard, destructive"
     )
     config.addinivalue_line("markers", "api_version(since=None, until=None): API versions a check applies to")
+    config.addinivalue_line("markers", "api_family(name): the API family a check belongs to: 1.21.1 or 1.7.0")
     state = RunState(config)
     config.stash[STATE] = state
     INTERRUPTS.clear()
@@ -82,6 +112,11 @@ class TargetInfo:
     expect: Expect = field(default_factory=Expect)
 
     @property
+    def family(self) -> str:
+        """The API family the run judges (the reference schemas, the checks, the requirements)."""
+        return self.expect.family
+
+    @property
     def name(self) -> str:
         return self.target.name
 
@@ -96,6 +131,8 @@ class TargetInfo:
             "namespaces": self.namespaces,
             "company_name": self.company_name,
             "build": self.build,
+            "api_family": self.family,
+            "guide": GUIDES[FAMILY_GUIDES[self.family]],
         }
 
 
@@ -123,6 +160,9 @@ class RunState:
         self.interrupted: str | None = None  # what stopped the run before its end (a signal's name)
         self.planned: int | None = None  # the checks this run was to run
         self.clients: dict[str | None, ApplianceClient] = {}  # the pre-flight's clients, tokens in hand
+        self.family: str | None = None  # the API family judged, once negotiated
+        self.matrix: dict[str, Requirement] | None = None  # the family's requirements: the run's matrix
+        self.left_out: int = 0  # checks of the other family, deselected
 
 
 STATE = pytest.StashKey[RunState]()
@@ -143,10 +183,28 @@ def is_check(item: pytest.Item) -> bool:
     return item.get_closest_marker("req") is not None
 
 
+CURRENT_FAMILY = "1.21.1"
+
+
+def check_family(item: pytest.Item) -> str:
+    """The API family a check belongs to: its api_family marker, else 1.7.0 for the legacy suites (the
+    installed harness.suites.legacy package), else the current one."""
+    mark = item.get_closest_marker("api_family")
+    if mark is not None:
+        return mark.args[0]
+    import harness.suites.legacy
+
+    legacy = Path(harness.suites.legacy.__file__).resolve().parent
+    return LEGACY_FAMILY if legacy in Path(item.path).resolve().parents else CURRENT_FAMILY
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
     unknown = []
     known = _state(config).requirements
     for item in items:
+        mark = item.get_closest_marker("api_family")
+        if mark is not None and (len(mark.args) != 1 or mark.args[0] not in API_VERSIONS):
+            raise pytest.UsageError(f"{item.nodeid}: api_family takes one of {list(API_VERSIONS)}")
         ids = requirement_ids(item)
         unknown += [f"{item.nodeid}: {req_id}" for req_id in ids if req_id not in known]
         if not ids or ids[0] not in known:
@@ -210,8 +268,9 @@ def _prepare(state: RunState, target: Target) -> str | None:
         return REDACTOR.text(str(exc))
     info = TargetInfo(target)
     state.info = info
-    negotiate(info, state.clients)
-    return None
+    problem = negotiate(info, state.clients)
+    state.family = info.family
+    return REDACTOR.text(problem) if problem else None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -229,6 +288,7 @@ def pytest_runtestloop(session: pytest.Session):
             state.not_certified = problem
             session.items[:] = []  # nothing is judged
         else:
+            _keep_family(session, state)
             reporter = session.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None and reporter.verbosity <= 0:
                 reporter.write_line(PROGRESS_LEGEND)
@@ -236,6 +296,21 @@ def pytest_runtestloop(session: pytest.Session):
     finally:
         if state.target.embedded:
             state.target.stop()
+
+
+def _keep_family(session: pytest.Session, state: RunState) -> None:
+    """Deselect the checks of the other API family (see the module's docstring) and fix the run's matrix:
+    the family's requirements, and every other one a remaining check names."""
+    family = state.family
+    dropped = [i for i in session.items if is_check(i) and check_family(i) != family]
+    if dropped:
+        session.items[:] = [i for i in session.items if not is_check(i) or check_family(i) == family]
+        session.config.hook.pytest_deselected(items=dropped)
+        session.testscollected = len(session.items)  # the progress percentages count what runs
+    state.left_out = len(dropped)
+    state.planned = sum(1 for i in session.items if is_check(i))
+    named = {r for i in session.items if is_check(i) for r in requirement_ids(i)}
+    state.matrix = for_family(state.requirements, family, named)
 
 
 def pytest_keyboard_interrupt(excinfo) -> None:
@@ -260,43 +335,80 @@ def _resolve(config: pytest.Config) -> Target:
             profile=config.getoption("--rs-profile"),
             ca_bundle=config.getoption("--rs-ca-bundle"),
             insecure=config.getoption("--rs-insecure"),
+            api_version=config.getoption("--rs-api-version", None),
         )
     except TargetConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
 
 
-def negotiate(info: TargetInfo, clients: dict | None = None) -> None:
-    """get_api_info as the most capable account: API version (hence the schemas) and the namespace; the
-    build from the command API's check_health where the version has it."""
-    from harness.preflight import API_INFO_ROLES
+def negotiate(info: TargetInfo, clients: dict | None = None) -> str | None:
+    """get_api_info as the most capable account, through whatever it speaks (a token on /api/command, or
+    username/password on /api/command.ns): the API version (hence the family: schemas, checks, requirements)
+    and the namespace; the build from the command API's check_health where the family has it. None, or the
+    one line saying why the run cannot be certified: the family reported is not the one asked for
+    (--api-version), or not the one the accounts speak."""
+    from harness.preflight import API_INFO_ROLES, API_INFO_ROOTS
 
-    account = next((r for r in API_INFO_ROLES if r in info.target.accounts), None)
+    target = info.target
+    info.expect = Expect(_expected_family(target))  # until get_api_info says otherwise
+    account = next((r for r in API_INFO_ROLES if r in target.accounts), None)
     if account is None:
-        return
-    client = (clients or {}).get(account) or make_client(info.target, account)
+        return None
+    client = (clients or {}).get(account) or make_client(target, account)
     response = client.api_info()
     result = validate(io.BytesIO(response.content), kind="command")
-    if result.status == "unusable" or result.root != "api_information":
-        return  # the get_api_info checks say why; the default expectations stand
+    if result.status == "unusable" or result.root not in API_INFO_ROOTS:
+        return None  # the get_api_info checks say why; the default expectations stand
     info.namespaces["command"] = result.namespace.found if result.namespace else None
     root = parse(response.content)
     version = (root.findtext("api_version") or "").strip()
-    if is_version(version):
-        info.api_version = version
-        info.expect = Expect(version)
+    if not is_version(version):
+        return None
+    info.api_version = version
+    info.expect = Expect(version)
+    problem = _family_problem(target, version)
+    if problem:
+        return problem
     info.company_name = (root.findtext("company_name") or "").strip() or None
+    if info.family == LEGACY_FAMILY:
+        return None  # API 1.7.0 has no check_health
     try:
         health = client.command("check_health")
         if health.status_code == 200 and b"<version" in health.content:
             info.build = (parse(health.content).findtext("version") or "").strip() or None
     except (TargetError, AssertionError):
         pass
+    return None
+
+
+def _family_problem(target: Target, version: str) -> str | None:
+    family = schema_family(version)
+    if target.api_version is not None and schema_family(target.api_version) != family:
+        return (
+            f"--api-version {target.api_version}, but the appliance reports API {version} (get_api_info),"
+            f" of the {family} family"
+        )
+    if target.legacy != (family == LEGACY_FAMILY):
+        if target.legacy:
+            return (
+                f"the appliance reports API {version}: its checks need client accounts (client_id with"
+                " secret_env or secret_file); username accounts are for API 1.7.0 (Bomgar 12.1)"
+            )
+        return (
+            f"the appliance reports API {version} (Bomgar 12.1), whose accounts are users: give username with"
+            " password_env or password_file in the target file"
+        )
+    return None
 
 
 def make_client(target: Target, role: str | None, session=None) -> ApplianceClient:
+    """A client for one account of the target (None: anonymous), in the family its accounts speak."""
     transport = Transport(target.url, session, verify=target.verify)
-    tokens = TokenCache(transport, target.accounts[role]) if role is not None else None
-    return ApplianceClient(transport, tokens)
+    credentials = target.accounts[role] if role is not None else None
+    if isinstance(credentials, Login):
+        return ApplianceClient(transport, login=credentials)
+    tokens = TokenCache(transport, credentials) if credentials is not None else None
+    return ApplianceClient(transport, tokens, legacy=target.legacy)
 
 
 @pytest.fixture(scope="session")
@@ -411,13 +523,24 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 CONTEXT = pytest.StashKey[verdicts.CheckContext]()
 
 
-def _charged(req: str | None, ids: list[str], reason: str, known: dict[str, Requirement]) -> tuple[str, str]:
-    """The requirement a defect is charged to (None: the check's primary one) and the reason."""
+def _charged(
+    req: str | None, ids: list[str], reason: str, known: dict[str, Requirement], family: str | None = None
+) -> tuple[str, str]:
+    """The requirement a defect is charged to (None: the check's primary one) and the reason. In a check of
+    the 1.7.0 family, a 21.3 requirement is charged to the 12.1 one that restates it; one outside the
+    run's matrix (`known`) to the check's primary requirement, saying so."""
     if req is None:
         return ids[0], reason
+    req = _restated(req, family)
     if req in known:
         return req, reason
-    return ids[0], f"{reason} (charged to {req}, not in the catalogue)"  # a check's own mistake, said
+    why = "not in the catalogue" if req not in catalogue() else "not a requirement of the run's API family"
+    return ids[0], f"{reason} (charged to {req}, {why})"  # a check's own mistake, said
+
+
+def _restated(req: str, family: str | None) -> str:
+    """`req`, or the requirement of `family`'s guide that restates it."""
+    return counterparts(FAMILY_GUIDES[family]).get(req, req) if family in FAMILY_GUIDES else req
 
 
 def _by_level(req_id: str, verdict: str, known: dict[str, Requirement]) -> str:
@@ -437,6 +560,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         record = state.records[item.nodeid] = Record(item.nodeid, item.name, ids)
     record.seconds += rep.duration
     context = item.stash.get(CONTEXT, None)
+    known = state.matrix if state.matrix is not None else state.requirements
+    family = check_family(item)
     reason = ""
     if rep.skipped and not hasattr(rep, "wasxfail"):
         if record.verdict is None:
@@ -445,10 +570,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif rep.failed or rep.when == "call":
         if context is not None:
             for charge in context.charges[record.context_seen :]:
-                req_id, text = _charged(charge.req, ids, charge.reason, state.requirements)
+                req_id, text = _charged(charge.req, ids, charge.reason, known, family)
                 record.charge(req_id, _by_level(req_id, charge.verdict, state.requirements), REDACTOR.text(text))
             record.context_seen = len(context.charges)
-            record.judged = [r for r in context.judged if r in state.requirements and r not in ids]
+            judged = dict.fromkeys(_restated(r, family) for r in context.judged)
+            record.judged = [r for r in judged if r in known and r not in ids]
         if rep.failed:
             exc = call.excinfo.value if call.excinfo else None
             reason = _failure_reason(call)
@@ -456,7 +582,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 reason = f"could not set up the check: {reason}"
             elif rep.when == "teardown":
                 reason = f"cleanup failed: {reason}"
-            req_id, reason = _charged(getattr(exc, "req", None), ids, reason, state.requirements)
+            req_id, reason = _charged(getattr(exc, "req", None), ids, reason, known, family)
             record.charge(req_id, _by_level(req_id, verdicts.FAIL, state.requirements), REDACTOR.text(reason))
             if rep.when != "teardown":
                 record.stopped_at = req_id
@@ -527,13 +653,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if record.verdict is None:  # the check in progress when the run was stopped
                 record.verdict, record.reason = verdicts.NOT_TESTED, f"interrupted by {state.interrupted}"
     gate = state.expected.gate(state.records.values(), info.target if info else None)
+    family = state.family or _expected_family(state.target)
     results = RunResults(
         run_id=state.run_id,
         started=state.started,
         finished=time.time(),
         target=info.identity() if info else {},
         records=list(state.records.values()),
-        requirements=state.requirements,
+        requirements=state.matrix if state.matrix is not None else for_family(state.requirements, family),
+        family=family,
+        left_out=state.left_out,
         gate_problems=gate,
         expected_file=state.expected.source,
         interrupted=state.interrupted,
@@ -559,6 +688,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from harness.allure_results import finish
 
         finish(allure_dir, results.records, results.target, __version__, results.outcome)
+
+
+def _expected_family(target: Target | None) -> str:
+    """The family a run that negotiated nothing was to judge: the one asked for, or its accounts' kind."""
+    if target is not None and target.api_version is not None:
+        return schema_family(target.api_version)
+    return LEGACY_FAMILY if target is not None and target.legacy else CURRENT_FAMILY
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -4,6 +4,11 @@ Reachability, TLS, a token for every configured account and a get_api_info answe
 (root `api_information`). Any failure is one line saying what to fix, and the run is NOT CERTIFIED: nothing
 is judged, because hundreds of FAILs of "connection refused" say nothing about the appliance. The line
 names an account by its role, never by its client id, and never holds a secret.
+
+A legacy account (API 1.7.0: a username and a password, no token) is tried with get_api_info itself, on
+`/api/command.ns`: `<error>Login failed</error>` means the appliance refused its username/password; another
+<error> (no command API permission) means the login worked. The 12.1 guide prints the answer's root as
+`get_api_info`; real appliances send `api_information`: either is an appliance's.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from harness.client import ApplianceClient, TargetError, TokenCache, Transport
+from harness.client import ApplianceClient, TargetError, TokenCache, Transport, login_failed
 from harness.client.http import CONNECT_TIMEOUT
 from harness.client.oauth import request_token
 from harness.redact import REDACTOR
@@ -22,6 +27,7 @@ from harness.target import ROLES, Target
 
 READ_TIMEOUT_S = 10.0  # the pre-flight's read timeout: an appliance answers a token request at once
 API_INFO_ROLES = ("full", "read_only", "no_command")  # accounts that may call get_api_info
+API_INFO_ROOTS = ("api_information", "get_api_info")  # what appliances send; what the 12.1 guide prints
 
 
 class PreflightError(Exception):
@@ -112,8 +118,15 @@ def check_token(url: str, role: str, cache: TokenCache) -> None:
         )
         raise PreflightError(f"the {role!r} account was refused a token (HTTP {answer.status} {_safe(error)}): {hint}")
     kind = (answer.content_type or "no content type").split(";")[0].strip()
+    legacy = (
+        " (a Bomgar 12.1 appliance, API 1.7.0, has no token endpoint: give its accounts as username with"
+        " password_env or password_file)"
+        if answer.status == 404
+        else ""
+    )
     raise PreflightError(
         f"{url} is not a Remote Support appliance: its token endpoint answered HTTP {answer.status} {kind}"
+        + legacy
     )
 
 
@@ -121,20 +134,54 @@ def _safe(text: str) -> str:
     return REDACTOR.text(" ".join(text.split())[:60])
 
 
-def check_api_info(url: str, client: ApplianceClient) -> None:
-    from harness.validate import validate
-
+def _api_info(url: str, client: ApplianceClient):
+    """get_api_info's answer, or PreflightError saying why there was none."""
     try:
-        response = client.api_info()
+        return client.api_info()
     except TargetError as exc:
         if exc.__context__ is not None:
             raise PreflightError(transport_problem(url, exc)) from None
         raise PreflightError(f"{url}: get_api_info: {_short(REDACTOR.text(str(exc)))}") from None
+
+
+def check_api_info(url: str, client: ApplianceClient) -> None:
+    from harness.validate import validate
+
+    response = _api_info(url, client)
     if response.status_code == 200:
         result = validate(io.BytesIO(response.content), kind="command")
         if result.status != "unusable" and result.root == "api_information":
             return
     raise PreflightError(f"{url} is not a Remote Support appliance: get_api_info answered {_answer(response)}")
+
+
+def check_login(url: str, role: str, client: ApplianceClient, needs_answer: bool) -> None:
+    """A legacy account's username/password, tried with get_api_info; `needs_answer`: the account the run
+    negotiates with, which must get the API information (the others may lack the command API permission)."""
+    from harness.checks.xml import error_text, parse
+    from harness.validate import validate
+
+    response = _api_info(url, client)
+    result = validate(io.BytesIO(response.content), kind="command", api_version="1.7.0")
+    root = result.root if result.status != "unusable" else None
+    if root == "error":
+        text = error_text(parse(response.content))
+        if login_failed(text):
+            raise PreflightError(
+                f"the appliance refused the {role} account's username/password (Login failed): check its"
+                " username and its password_env or password_file"
+            )
+        if not needs_answer:
+            return  # refused for lack of a permission, after the login was accepted
+        raise PreflightError(
+            f"the {role!r} account may not call get_api_info: the appliance answered"
+            f" <error>{_safe(text)}</error>: give it the command API permission"
+        )
+    if root in API_INFO_ROOTS and response.status_code == 200:
+        return
+    raise PreflightError(
+        f"{url} is not a Remote Support appliance: get_api_info answered {_answer(response)}"
+    )
 
 
 def run(target: Target, make_client) -> dict[str | None, ApplianceClient]:
@@ -148,14 +195,18 @@ def run(target: Target, make_client) -> dict[str | None, ApplianceClient]:
         raise PreflightError(f"CA bundle {target.verify}: no such file: give --ca-bundle FILE (PEM certificates)")
     clients: dict[str | None, ApplianceClient] = {}
     roles = [r for r in ROLES if r in target.accounts] + [r for r in target.accounts if r not in ROLES]
+    negotiator = next((r for r in API_INFO_ROLES if r in target.accounts), None)
     for role in roles:
         client = make_client(target, role)
         transport: Transport = client.transport
         normal, transport.read_timeout = transport.read_timeout, min(transport.read_timeout, READ_TIMEOUT_S)
         try:
-            check_token(target.url, role, client.tokens)
-            if role == next((r for r in API_INFO_ROLES if r in target.accounts), None):
-                check_api_info(target.url, client)
+            if client.login is not None:
+                check_login(target.url, role, client, needs_answer=role == negotiator)
+            else:
+                check_token(target.url, role, client.tokens)
+                if role == negotiator:
+                    check_api_info(target.url, client)
         finally:
             transport.read_timeout = normal
         clients[role] = client

@@ -4,7 +4,8 @@ A check charges each defect it finds to one requirement (harness.verdicts). A re
 each check that covers it or charged it: the worst charge to it (FAIL, or WARN); else the check's NA or
 NOT_TESTED; else NOT_TESTED "not reached" when the check stopped at another requirement's failure; else
 PASS. Over its checks it takes the worst (FAIL > WARN > PASS > NA > NOT_TESTED); one no check covers is
-NOT_TESTED, with the catalogue's reason when it gives one.
+NOT_TESTED, with the catalogue's reason when it gives one. The requirements are those of the API family the
+run judged (harness.catalogue.requirements.for_family), so the matrix and the share tested are the family's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import __version__, verdicts
-from harness.catalogue.requirements import Requirement
+from harness.catalogue.requirements import FAMILY_GUIDES, GUIDES, Requirement
 from harness.redact import REDACTOR
 
 RESULTS_FORMAT = 1
@@ -116,6 +117,8 @@ class RunResults:
     not_certified: str | None = None  # why nothing was judged (the pre-flight's one line)
     min_tested: float | None = None  # --min-tested: the least % of the catalogue's requirements tested
     planned: int | None = None  # checks the run was to run (an interrupted run ran fewer)
+    family: str | None = None  # the API family judged: its checks ran, its requirements are the matrix
+    left_out: int = 0  # checks of the other family, not run
 
     @property
     def counts(self) -> Counter:
@@ -201,6 +204,8 @@ class RunResults:
             "min_tested": self.min_tested,
             "min_tested_problem": self.too_little_tested(),
             "planned_checks": self.planned,
+            "api_family": self.family,
+            "other_family_checks": self.left_out,
             "counts": {v: self.counts.get(v, 0) for v in verdicts.VERDICTS},
             "expected_failures": {"file": self.expected_file, "gate_problems": self.gate_problems},
             "requirement_counts": dict(Counter(r.verdict for r in reqs)),
@@ -230,6 +235,11 @@ class RunResults:
             ),
             "checks: " + "  ".join(f"{v} {counts.get(v, 0)}" for v in verdicts.VERDICTS),
         ]
+        if self.family is not None:
+            other = next(f for f in FAMILY_GUIDES if f != self.family)
+            guide = GUIDES[FAMILY_GUIDES[self.family]].split(" (")[0]
+            left = f"; {self.left_out} checks of the API {other} family not run" if self.left_out else ""
+            lines.append(f"family: API {self.family}, the requirements of the {guide}{left}")
         reqs = Counter(r.verdict for r in self.requirement_results())
         lines.append("requirements: " + "  ".join(f"{v} {reqs.get(v, 0)}" for v in verdicts.VERDICTS))
         if verbose:

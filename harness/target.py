@@ -15,6 +15,19 @@ as read.
     [accounts.full]                        # roles: full, read_only, no_command, reporting_only, real_time_only
     client_id = "..."
     secret_env = "RS_FULL_SECRET"          # or: secret_file = "/run/secrets/rs-full"
+
+A legacy appliance (Bomgar 12.1, API 1.7.0) has no OAuth: its accounts are users, with a username and a
+password sent on every call. Such an account gives `username` (or `username_env`, the variable holding it)
+and `password_env` or `password_file`, and no client_id:
+
+    [accounts.full]
+    username = "api-full"
+    password_env = "BOMGAR_FULL_PASSWORD"  # or: password_file = "/run/secrets/bomgar-full"
+
+An account is one kind or the other, and so is every account of a target file (one appliance speaks one API
+family). `api_version` (certify --api-version) names the family to certify: the embedded appliance is started
+with that personality (`serve --api-version`); for a real target, the family get_api_info reports must be
+that one (checked after the pre-flight), and the accounts must be of its kind.
 """
 
 from __future__ import annotations
@@ -32,8 +45,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.client.login import Login
 from harness.client.oauth import Credentials
 from harness.redact import REDACTOR
+from harness.schemas import schema_family
 
 PROFILES = ("read-only", "standard", "destructive")
 ROLES = (
@@ -61,7 +76,10 @@ START_TIMEOUT_S = 60.0
 
 # What a target file may say; anything else is a typo, refused with the nearest known name.
 FILE_KEYS = ("url", "name", "ca_bundle", "insecure", "profiles", "accounts")
-ACCOUNT_KEYS = ("client_id", "secret_env", "secret_file")
+OAUTH_KEYS = ("client_id", "secret_env", "secret_file")
+LOGIN_KEYS = ("username", "username_env", "password_env", "password_file")  # a legacy (API 1.7.0) account
+ACCOUNT_KEYS = OAUTH_KEYS + LOGIN_KEYS
+LEGACY_FAMILY = "1.7.0"  # the API family whose accounts are users with passwords (Bomgar 12.1 guide)
 
 
 class TargetConfigError(Exception):
@@ -82,16 +100,25 @@ class Target:
     url: str
     embedded: bool
     name: str
-    accounts: dict[str, Credentials] = field(default_factory=dict)
+    accounts: dict[str, Credentials | Login] = field(default_factory=dict)
     verify: bool | str = True
     profiles: tuple[str, ...] = ("read-only",)
     profile: str = "read-only"
+    api_version: str | None = None  # the API version asked for (certify --api-version), if any
     _process: subprocess.Popen | None = field(default=None, repr=False)
     _data_dir: str | None = field(default=None, repr=False)
 
     def allows(self, profile: str) -> bool:
         """Does this run's profile include checks of `profile`? (read-only < standard < destructive)"""
         return PROFILES.index(profile) <= PROFILES.index(self.profile)
+
+    @property
+    def legacy(self) -> bool:
+        """Does the target speak the 12.1 guide's API (username/password accounts, `.ns` URLs)? Its accounts
+        say so, or, before an embedded appliance has any, the API version asked for."""
+        if self.accounts:
+            return any(isinstance(a, Login) for a in self.accounts.values())
+        return self.api_version is not None and schema_family(self.api_version) == LEGACY_FAMILY
 
     def identity(self) -> dict:
         return {
@@ -121,20 +148,82 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _secret(role: str, entry: dict, base: Path, env) -> str:
-    if "secret_env" in entry:
-        value = env.get(entry["secret_env"])
+def _secret(role: str, entry: dict, base: Path, env, kind: str = "secret") -> str:
+    """The account's secret (`kind` "secret") or password (`kind` "password"), from its _env or _file key."""
+    if f"{kind}_env" in entry:
+        value = env.get(entry[f"{kind}_env"])
         if not value:
-            raise TargetConfigError(f"accounts.{role}: environment variable {entry['secret_env']} is not set")
+            raise TargetConfigError(
+                f"accounts.{role}: environment variable {entry[f'{kind}_env']} is not set"
+            )
         return value
-    if "secret_file" in entry:
-        path = Path(entry["secret_file"]).expanduser()
+    if f"{kind}_file" in entry:
+        path = Path(entry[f"{kind}_file"]).expanduser()
         path = path if path.is_absolute() else base / path
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise TargetConfigError(f"accounts.{role}: cannot read secret_file: {exc.strerror}") from None
-    raise TargetConfigError(f"accounts.{role}: needs secret_env or secret_file")
+            raise TargetConfigError(f"accounts.{role}: cannot read {kind}_file: {exc.strerror}") from None
+    raise TargetConfigError(f"accounts.{role}: needs {kind}_env or {kind}_file")
+
+
+def _account(role: str, entry: dict, base: Path, env) -> Credentials | Login:
+    """One account of a target file (already checked), its secret read and registered with the redactor."""
+    if not _is_login(entry):
+        secret = _secret(role, entry, base, env)
+        REDACTOR.add_credentials(entry["client_id"], secret)
+        return Credentials(entry["client_id"], secret)
+    username = entry.get("username")
+    if "username_env" in entry:
+        username = env.get(entry["username_env"])
+        if not username:
+            raise TargetConfigError(
+                f"accounts.{role}: environment variable {entry['username_env']} is not set"
+            )
+    return Login(username, _secret(role, entry, base, env, "password"))  # Login registers the password
+
+
+def _is_login(entry: dict) -> bool:
+    return any(key in entry for key in LOGIN_KEYS)
+
+
+def _check_account(where: str, role: str, entry: dict) -> None:
+    """One kind of account: client_id with secret_env or secret_file (OAuth), or a username (or
+    username_env) with password_env or password_file (API 1.7.0); never a mix, never the secret itself."""
+    for secret in ("secret", "password"):
+        if secret in entry:
+            raise TargetConfigError(
+                f"{where}: accounts.{role}: a {secret} is never written in the target file; "
+                f"use {secret}_env or {secret}_file"
+            )
+    for key, value in entry.items():
+        if key not in ACCOUNT_KEYS:
+            raise TargetConfigError(
+                f"{where}: unknown key {key!r} in [accounts.{role}]{did_you_mean(key, ACCOUNT_KEYS)}"
+            )
+        if not isinstance(value, str):
+            raise TargetConfigError(
+                f"{where}: accounts.{role}.{key} must be a string, not {_toml_type(value)}"
+            )
+    oauth, login = [k for k in OAUTH_KEYS if k in entry], [k for k in LOGIN_KEYS if k in entry]
+    if oauth and login:
+        raise TargetConfigError(
+            f"{where}: accounts.{role} mixes a client account ({', '.join(oauth)}) and a username account"
+            f" ({', '.join(login)}): give client_id with secret_env or secret_file, or username with"
+            " password_env or password_file"
+        )
+    if not login:
+        if not entry.get("client_id"):
+            raise TargetConfigError(f"{where}: accounts.{role}: needs client_id (or username, for API 1.7.0)")
+        if "secret_env" in entry and "secret_file" in entry:
+            raise TargetConfigError(f"{where}: accounts.{role}: give secret_env or secret_file, not both")
+        return
+    if ("username" in entry) == ("username_env" in entry) or not (
+        entry.get("username") or entry.get("username_env")
+    ):
+        raise TargetConfigError(f"{where}: accounts.{role}: give username or username_env (one of them)")
+    if ("password_env" in entry) == ("password_file" in entry):
+        raise TargetConfigError(f"{where}: accounts.{role}: give password_env or password_file (one of them)")
 
 
 def _check_file(path: Path, data: dict) -> None:
@@ -168,24 +257,15 @@ def _check_file(path: Path, data: dict) -> None:
             )
         if not isinstance(entry, dict):
             raise TargetConfigError(f"{where}: accounts.{role} must be a table ([accounts.{role}])")
-        if "secret" in entry:
-            raise TargetConfigError(
-                f"{where}: accounts.{role}: a secret is never written in the target file; "
-                "use secret_env or secret_file"
-            )
-        for key, value in entry.items():
-            if key not in ACCOUNT_KEYS:
-                raise TargetConfigError(
-                    f"{where}: unknown key {key!r} in [accounts.{role}]{did_you_mean(key, ACCOUNT_KEYS)}"
-                )
-            if not isinstance(value, str):
-                raise TargetConfigError(
-                    f"{where}: accounts.{role}.{key} must be a string, not {_toml_type(value)}"
-                )
-        if not entry.get("client_id"):
-            raise TargetConfigError(f"{where}: accounts.{role}: needs client_id")
-        if "secret_env" in entry and "secret_file" in entry:
-            raise TargetConfigError(f"{where}: accounts.{role}: give secret_env or secret_file, not both")
+        _check_account(where, role, entry)
+    kinds = {role: _is_login(entry) for role, entry in accounts.items()}
+    if len(set(kinds.values())) > 1:
+        logins = [r for r, login in kinds.items() if login]
+        clients = [r for r, login in kinds.items() if not login]
+        raise TargetConfigError(
+            f"{where}: accounts {', '.join(logins)} are username accounts (API 1.7.0) and"
+            f" {', '.join(clients)} client accounts: one appliance speaks one API family, so every account is the same kind"
+        )
 
 
 def _toml_type(value) -> str:
@@ -231,8 +311,10 @@ def resolve(
     ca_bundle: str | None = None,
     insecure: bool | None = None,
     environ: dict[str, str] | None = None,
+    api_version: str | None = None,
 ) -> Target:
-    """The target of this run from the command line, the environment and the target file, in that order."""
+    """The target of this run from the command line, the environment and the target file, in that order.
+    `api_version`: the API family to certify (None: whatever get_api_info says)."""
     env = os.environ if environ is None else environ
     target_file = target_file or env.get(ENV["target_file"]) or None
     data: dict = {}
@@ -251,6 +333,7 @@ def resolve(
             name="embedded reference appliance",
             profiles=PROFILES,
             profile=_check_profile(profile or "destructive", PROFILES),
+            api_version=api_version,
         )
 
     if not url.startswith(("https://", "http://")):
@@ -270,12 +353,8 @@ def resolve(
         raise TargetConfigError("give either a CA bundle or --insecure, not both")
     verify: bool | str = False if insecure else (_check_ca_bundle(ca_bundle) if ca_bundle else True)
     allowed = tuple(data.get("profiles", ["read-only"]))
-    accounts = {}
-    for role, entry in data["accounts"].items():
-        secret = _secret(role, entry, base, env)
-        REDACTOR.add_credentials(entry["client_id"], secret)
-        accounts[role] = Credentials(entry["client_id"], secret)
-    return Target(
+    accounts = {role: _account(role, entry, base, env) for role, entry in data["accounts"].items()}
+    found = Target(
         url=url.rstrip("/"),
         embedded=False,
         name=data.get("name") or url,
@@ -283,7 +362,20 @@ def resolve(
         verify=verify,
         profiles=allowed,
         profile=_check_profile(profile or "read-only", allowed),
+        api_version=api_version,
     )
+    if api_version is not None and found.legacy != (schema_family(api_version) == LEGACY_FAMILY):
+        kind = "username accounts (API 1.7.0)" if found.legacy else "client accounts (OAuth)"
+        want = (
+            "username with password_env or password_file"
+            if schema_family(api_version) == LEGACY_FAMILY
+            else "client_id with secret_env or secret_file"
+        )
+        raise TargetConfigError(
+            f"--api-version {api_version}: the target file gives {kind}; API {api_version} accounts are"
+            f" given as {want}"
+        )
+    return found
 
 
 def _check_profile(profile: str, allowed: tuple[str, ...]) -> str:
@@ -300,8 +392,9 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     """Start the embedded appliance (`rs-harness serve` in a child process, so it has a core of its own)."""
     data_dir = tempfile.mkdtemp(prefix="rs-harness-embedded-")
     # -P: the installed harness, never a source tree that happens to be the current directory
+    personality = ["--api-version", target.api_version] if target.api_version else []
     command = [
-        sys.executable, "-P", "-c", "from harness.cli import main; main()", "serve",
+        sys.executable, "-P", "-c", "from harness.cli import main; main()", "serve", *personality,
         "--port", "0", "--data", data_dir, "--seed", str(seed), "--speed", str(EMBEDDED_SPEED),
     ]  # fmt: skip
     process = subprocess.Popen(
@@ -321,9 +414,15 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     # keep draining its output so it never blocks on a full pipe
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
     accounts = json.loads((Path(data_dir) / "accounts.json").read_text(encoding="utf-8"))["accounts"]
+    legacy = target.legacy  # the personality asked for: its accounts are users with passwords
     for entry in accounts:
         REDACTOR.add_credentials(entry["client_id"], entry["client_secret"])
-        target.accounts[entry["name"]] = Credentials(entry["client_id"], entry["client_secret"])
+        if legacy:
+            if entry.get("username"):  # an account without a legacy login is no 1.7.0 account
+                target.accounts[entry["name"]] = Login(entry["username"], entry["password"])
+        else:
+            target.accounts[entry["name"]] = Credentials(entry["client_id"], entry["client_secret"])
     target.url = line.removeprefix("listening on ").strip()
-    target.name = f"embedded reference appliance (rs-harness serve --seed {seed} --speed {EMBEDDED_SPEED})"
+    shown = " ".join([*personality, "--seed", str(seed), "--speed", str(EMBEDDED_SPEED)])
+    target.name = f"embedded reference appliance (rs-harness serve {shown})"
     return target

@@ -176,3 +176,80 @@ def test_https_with_a_self_signed_certificate_and_no_ca_bundle(tmp_path, tls_app
         tmp_path, code, console, "certificate verify failed", "give --ca-bundle FILE or --insecure",
         secrets=(full["client_id"], full["client_secret"]),
     )  # fmt: skip
+
+
+# -- legacy accounts (API 1.7.0): username and password on /api/command.ns ------------------------------------
+
+WRONG_PASSWORD = "a-wrong-password-0123456789"
+
+
+def legacy_target_file(directory, url: str, username: str, password: str) -> str:
+    (directory / "full.password").write_text(password)
+    path = directory / "legacy.toml"
+    path.write_text(
+        f'url = "{url}"\n[accounts.full]\nusername = "{username}"\npassword_file = "full.password"\n'
+    )
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def legacy_appliance(tmp_path_factory):
+    data = tmp_path_factory.mktemp("preflight-legacy")
+    app = Appliance(ApplianceConfig(data, api_version="1.7.0"))
+    with running(app) as url:
+        yield url, next(a for a in app.accounts if a.name == "full")
+
+
+def test_a_wrong_legacy_password_is_login_failed_in_one_line(tmp_path, legacy_appliance):
+    url, full = legacy_appliance
+    path = legacy_target_file(tmp_path, url, full.username, WRONG_PASSWORD)
+    code, console, _ = certify(tmp_path, "--target-file", path)
+    assert_not_certified(
+        tmp_path, code, console, "the appliance refused the full account's username/password (Login failed)",
+        secrets=(WRONG_PASSWORD, full.password),
+    )  # fmt: skip
+
+
+def test_legacy_accounts_on_a_current_appliance_are_refused_the_same_way(tmp_path, appliance):
+    url, app = appliance  # API 1.21.1: a .ns call with a username and a password is answered Login failed
+    full = next(a for a in app.accounts if a.name == "full")
+    path = legacy_target_file(tmp_path, url, full.username, full.password)
+    code, console, _ = certify(tmp_path, "--target-file", path)
+    assert_not_certified(
+        tmp_path, code, console, "refused the full account's username/password (Login failed)",
+        secrets=(full.password, full.client_secret),
+    )  # fmt: skip
+
+
+def test_client_accounts_on_a_legacy_appliance_are_told_what_it_takes(tmp_path, legacy_appliance):
+    url, full = legacy_appliance  # a 12.1 appliance has no token endpoint
+    code, console, _ = certify(tmp_path, "--target-file", target_file(tmp_path, url))
+    assert_not_certified(
+        tmp_path, code, console, "its token endpoint answered HTTP 404", "API 1.7.0, has no token endpoint",
+        "give its accounts as username with password_env or password_file",
+    )  # fmt: skip
+
+
+def test_api_version_asked_for_must_be_the_one_the_accounts_speak(tmp_path, appliance):
+    url, app = appliance  # a usage error, found before anything runs: one line, exit 2
+    full = next(a for a in app.accounts if a.name == "full")
+    path = target_file(tmp_path, url, client_id=full.client_id, secret=full.client_secret)
+    code, console, _ = certify(tmp_path, "--target-file", path, "--api-version", "1.7.0")
+    lines = [line for line in console.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, console
+    assert "--api-version 1.7.0: the target file gives client accounts (OAuth)" in lines[0]
+    assert full.client_secret not in console
+
+
+def test_the_family_reported_must_be_the_one_asked_for_and_the_accounts_speak():
+    from harness.client import Credentials, Login
+    from harness.plugin import _family_problem
+    from harness.target import Target
+
+    login, client = {"full": Login("u", "p" * 8)}, {"full": Credentials("c", "s" * 8)}
+    assert _family_problem(Target("https://h", False, "h", dict(login), api_version="1.7.0"), "1.7.0") is None
+    assert _family_problem(Target("https://h", False, "h", dict(client)), "1.21.1") is None
+    asked = _family_problem(Target("https://h", False, "h", dict(login), api_version="1.7.0"), "1.21.1")
+    assert asked == "--api-version 1.7.0, but the appliance reports API 1.21.1 (get_api_info), of the 1.21.1 family"
+    assert "its checks need client accounts" in _family_problem(Target("https://h", False, "h", dict(login)), "1.9.0")
+    assert "give username with password_env" in _family_problem(Target("https://h", False, "h", dict(client)), "1.7.0")

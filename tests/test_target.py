@@ -26,12 +26,18 @@ secret_file = "ro.secret"
 """
 
 
+def written(tmp_path, text: str, name: str = "target.toml") -> Path:
+    """A target file of `text`, beside the secret and password files it names."""
+    (tmp_path / "ro.secret").write_text("read-only-secret-value\n")
+    (tmp_path / "ro.password").write_text("read-only-password\n")
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
 @pytest.fixture
 def target_file(tmp_path):
-    (tmp_path / "ro.secret").write_text("read-only-secret-value\n")
-    path = tmp_path / "target.toml"
-    path.write_text(FILE)
-    return path
+    return written(tmp_path, FILE)
 
 
 def test_embedded_is_the_default_and_allows_everything():
@@ -141,13 +147,17 @@ ENV = {"RSH_TEST_FULL_SECRET": "x" * 10}
     ],
 )  # fmt: skip
 def test_a_typo_in_the_target_file_names_the_nearest_known_key(tmp_path, old, new, message):
-    (tmp_path / "ro.secret").write_text("read-only-secret-value")
-    path = tmp_path / "staging.toml"
-    assert old in FILE
-    path.write_text(FILE.replace(old, new))
+    path, problem = refused(tmp_path, FILE, old, new, ENV)
+    assert problem == f"target file {path}: {message}"
+
+
+def refused(tmp_path, text: str, old: str, new: str, environ: dict) -> tuple[Path, str]:
+    """(the target file, why it is refused): `text` with `old` replaced by `new`."""
+    assert old in text
+    path = written(tmp_path, text.replace(old, new), "staging.toml")
     with pytest.raises(TargetConfigError) as error:
-        resolve(target_file=str(path), environ=ENV)
-    assert str(error.value) == f"target file {path}: {message}"
+        resolve(target_file=str(path), environ=environ)
+    return path, str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -224,3 +234,91 @@ def test_a_relative_ca_bundle_in_the_file_is_relative_to_the_file(target_file, c
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert resolve(target_file=str(target_file), environ=ENV).verify == str(bundle)
+
+
+# -- legacy accounts (API 1.7.0): a username and a password, no client id ------------------------------------
+
+LEGACY_FILE = """
+url = "https://bomgar.example.com"
+[accounts.full]
+username = "api-full"
+password_env = "RSH_TEST_FULL_PASSWORD"
+[accounts.read_only]
+username_env = "RSH_TEST_RO_USERNAME"
+password_file = "ro.password"
+"""
+LEGACY_ENV = {"RSH_TEST_FULL_PASSWORD": "full password&=%", "RSH_TEST_RO_USERNAME": "api-ro"}
+
+
+@pytest.fixture
+def legacy_file(tmp_path):
+    return written(tmp_path, LEGACY_FILE, "bomgar.toml")
+
+
+def test_a_legacy_target_has_username_accounts(legacy_file):
+    from urllib.parse import quote_plus
+
+    from harness.client import Login
+
+    target = resolve(target_file=str(legacy_file), environ=LEGACY_ENV)
+    assert target.accounts == {
+        "full": Login("api-full", "full password&=%"),
+        "read_only": Login("api-ro", "read-only-password"),  # relative to the file, stripped
+    }
+    assert target.legacy
+    # registered as soon as read, with the forms it travels in (a query or a form body)
+    assert {"full password&=%", quote_plus("full password&=%"), "read-only-password"} <= REDACTOR.secrets
+    assert "read-only-password" not in repr(target) and "api-ro" in repr(target)
+    asked = resolve(target_file=str(legacy_file), environ=LEGACY_ENV, api_version="1.7.0")
+    assert asked.api_version == "1.7.0"
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('password_env = "RSH_TEST_FULL_PASSWORD"', 'password = "inline"',
+         "accounts.full: a password is never written in the target file; use password_env or password_file"),
+        ('username = "api-full"', 'username = "api-full"\nclient_id = "x"',
+         "accounts.full mixes a client account (client_id) and a username account (username, password_env)"),
+        ('password_env = "RSH_TEST_FULL_PASSWORD"', 'secret_env = "RSH_TEST_FULL_PASSWORD"',
+         "accounts.full mixes a client account (secret_env) and a username account (username)"),
+        ('password_env = "RSH_TEST_FULL_PASSWORD"', 'password_env = "X"\npassword_file = "ro.password"',
+         "accounts.full: give password_env or password_file (one of them)"),
+        ('password_env = "RSH_TEST_FULL_PASSWORD"', "",
+         "accounts.full: give password_env or password_file (one of them)"),
+        ('username = "api-full"', 'username = "api-full"\nusername_env = "U"',
+         "accounts.full: give username or username_env (one of them)"),
+        ('username = "api-full"', 'username = ""',
+         "accounts.full: give username or username_env (one of them)"),
+        ('username = "api-full"', 'usrname = "api-full"',
+         "unknown key 'usrname' in [accounts.full] (did you mean 'username'?)"),
+        ('password_file = "ro.password"', 'pasword_file = "ro.password"',
+         "unknown key 'pasword_file' in [accounts.read_only] (did you mean 'password_file'?)"),
+        ('username_env = "RSH_TEST_RO_USERNAME"\npassword_file = "ro.password"',
+         'client_id = "ro"\nsecret_env = "S"', "accounts full are username accounts (API 1.7.0) and read_only client accounts: one appliance speaks"
+         " one API family"),
+    ],
+)  # fmt: skip
+def test_a_legacy_account_is_one_kind_and_never_holds_its_password(tmp_path, old, new, message):
+    path, problem = refused(tmp_path, LEGACY_FILE, old, new, LEGACY_ENV)
+    assert problem.startswith(f"target file {path}: {message}"), problem
+
+
+def test_a_legacy_password_comes_from_its_variable_or_file(legacy_file, tmp_path):
+    with pytest.raises(TargetConfigError, match="environment variable RSH_TEST_FULL_PASSWORD is not set"):
+        resolve(target_file=str(legacy_file), environ={"RSH_TEST_RO_USERNAME": "api-ro"})
+    with pytest.raises(TargetConfigError, match="environment variable RSH_TEST_RO_USERNAME is not set"):
+        resolve(target_file=str(legacy_file), environ={"RSH_TEST_FULL_PASSWORD": "p" * 8})
+    (tmp_path / "ro.password").unlink()
+    with pytest.raises(TargetConfigError, match="accounts.read_only: cannot read password_file"):
+        resolve(target_file=str(legacy_file), environ=LEGACY_ENV)
+
+
+def test_api_version_must_match_the_kind_of_accounts(legacy_file, target_file):
+    with pytest.raises(TargetConfigError, match="--api-version 1.21.1: the target file gives username"):
+        resolve(target_file=str(legacy_file), environ=LEGACY_ENV, api_version="1.21.1")
+    with pytest.raises(TargetConfigError, match="API 1.7.0 accounts are given as username with password_env"):
+        resolve(target_file=str(target_file), environ=ENV, api_version="1.7.0")
+    embedded = resolve(environ={}, api_version="1.7.0")
+    assert embedded.embedded and embedded.api_version == "1.7.0" and embedded.legacy
+    assert not resolve(environ={}).legacy

@@ -3,6 +3,11 @@ the level (MUST/SHOULD) and the basis (documented / field / inferred; DESIGN.md)
 
 One TOML file per area in `requirements/`; the BRCS linter's rules (harness.brcs.RULES) join as they are,
 so a rule is written once. A requirement the suites deliberately do not check says why in `not_tested`.
+
+Each requirement comes from one guide, and a run judges one API family: the 21.3 guide's requirements for
+API 1.8 and later, the Bomgar 12.1 guide's for API 1.7.0 (FAMILY_GUIDES). A 12.1 requirement that states the
+same rule as a 21.3 one says so (`restates`): a check function written for the 21.3 rule charges the 21.3 ID,
+and a check of the 1.7.0 family that calls it is charged the 12.1 requirement instead (counterparts()).
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from importlib import resources
 
 LEVELS = ("MUST", "SHOULD")
 BASES = ("documented", "field", "inferred")
-ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)+$")
+ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")  # CMD-GSK-004, L17-CMD-GSK-001
 GUIDES = {"21.3": "BeyondTrust RS 21.3 API guide (API 1.21.1)", "12.1": "Bomgar 12.1 API guide (API 1.7.0)"}
+FAMILY_GUIDES = {"1.21.1": "21.3", "1.7.0": "12.1"}  # the API family (harness.schemas.schema_family) -> guide
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Requirement:
     text: str
     guide: str = "21.3"
     not_tested: str | None = None  # why no check covers it
+    restates: str | None = None  # the requirement of the other guide that states the same rule
 
     def to_json(self) -> dict:
         return {
@@ -40,6 +47,7 @@ class Requirement:
             "basis": self.basis,
             "text": self.text,
             "not_tested": self.not_tested,
+            "restates": self.restates,
         }
 
 
@@ -104,7 +112,42 @@ def catalogue() -> dict[str, Requirement]:
         if req.id in found:
             raise CatalogueError(f"duplicate requirement id {req.id}")
         found[req.id] = req
+    _check_restates(found)
     return found
+
+
+def _check_restates(found: dict[str, Requirement]) -> None:
+    """`restates` names a requirement of another guide, restated by at most one requirement of each guide."""
+    seen: dict[tuple[str, str], str] = {}
+    for req in found.values():
+        if req.restates is None:
+            continue
+        other = found.get(req.restates)
+        if other is None or other.guide == req.guide:
+            raise CatalogueError(
+                f"{req.id}: restates {req.restates}, which is no requirement of another guide"
+            )
+        key = (req.guide, req.restates)
+        if key in seen:
+            raise CatalogueError(f"{req.id} and {seen[key]} both restate {req.restates}")
+        seen[key] = req.id
+
+
+@functools.cache
+def counterparts(guide: str) -> dict[str, str]:
+    """Requirement ID of another guide -> the requirement of `guide` that restates it."""
+    return {r.restates: r.id for r in catalogue().values() if r.guide == guide and r.restates is not None}
+
+
+def for_family(
+    requirements: dict[str, Requirement], family: str, named: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Requirement]:
+    """The requirements a run of `family` judges: its guide's, a user's own (--rs-requirements), and any
+    other that the run's checks name (so no check's requirement is left out of the traceability matrix)."""
+    guide = FAMILY_GUIDES[family]
+    return {
+        i: r for i, r in requirements.items() if r.guide == guide or r.area.startswith("user:") or i in named
+    }
 
 
 def get(req_id: str) -> Requirement:

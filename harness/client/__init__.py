@@ -2,6 +2,7 @@
 
 from harness.client.api import ApplianceClient, gunzip_bounded
 from harness.client.http import RECORDER, Exchange, Recorder, TargetError, Transport
+from harness.client.login import LOGIN_FAILED, Login, login_failed
 from harness.client.oauth import Credentials, TokenAnswer, TokenCache, request_token
 from harness.client.realtime import (
     Mirror,
@@ -13,10 +14,12 @@ from harness.client.realtime import (
 )
 
 __all__ = [
+    "LOGIN_FAILED",
     "RECORDER",
     "ApplianceClient",
     "Credentials",
     "Exchange",
+    "Login",
     "Mirror",
     "RealtimeClient",
     "RealtimeClosed",
@@ -29,5 +32,6 @@ __all__ = [
     "TokenCache",
     "Transport",
     "gunzip_bounded",
+    "login_failed",
     "request_token",
 ]
