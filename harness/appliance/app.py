@@ -34,6 +34,7 @@ from harness.appliance import (
     health,
     legacy_command,
     legacy_reporting,
+    legacy_start_session,
     realtime,
     reporting,
     start_session,
@@ -170,6 +171,14 @@ def legacy_routes(appliance: Appliance) -> list:
     routes = legacy_command.routes(appliance)
     routes += legacy_reporting.routes(appliance)  # /api/reporting.ns (and its /session_download URLs)
     routes += xsd_routes(appliance)  # /api/command.xsd and /api/reporting.xsd, the 1.7.0 schemas
+    calls = ["GET", "POST"]
+    routes += [
+        Route("/api/backup.ns", health.legacy_backup_endpoint, methods=calls),
+        Route("/api/client_script.ns", client_script.endpoint, methods=calls),  # its catalogue: 1.7.0's
+        Route("/api/start_session.ns", legacy_start_session.endpoint, methods=calls),
+        Route("/api/clicktochat.js", legacy_start_session.clicktochat_js, methods=["GET"]),
+        Route("/", start_session.public_site_endpoint, methods=calls),  # the session key URL, /?ak=...
+    ]
     return routes
 
 

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from harness import brcs
 from harness.appliance.xmlresponse import attachment
 from harness.catalogue import brcs as catalogue
+from harness.catalogue.versions import version_tuple
 
 MAX_QUERY = 64 << 10
 
@@ -31,12 +32,24 @@ def _bad(reason: str) -> PlainTextResponse:
     return PlainTextResponse(reason + "\n", status_code=400)
 
 
-def _script(action: str, params: list[tuple[str, str]]) -> brcs.Script:
-    if action == "login":  # the login command itself, with credentials: nothing to add before it
-        commands = [brcs.Command("login", tuple(params))]
-    else:
-        commands = [brcs.Command("login"), brcs.Command(action, tuple(params))]
-    return brcs.Script("1.0", (*commands, brcs.Command("delete_script_file")))
+def _script(action: str, params: list[tuple[str, str]], documented: dict) -> brcs.Script:
+    """The command, with login first and delete_script_file last where the API version's guide documents
+    them (`documented`: its actions; 21.3: "Two actions are automatically added"). The 12.1 guide documents
+    neither, nor the file format: a 1.7.0 script holds the command alone."""
+    before = [brcs.Command("login")] if "login" in documented and action != "login" else []
+    after = [brcs.Command("delete_script_file")] if "delete_script_file" in documented else []
+    return brcs.Script("1.0", (*before, brcs.Command(action, tuple(params)), *after))
+
+
+def client_types(api_version: str) -> dict[str, str]:
+    """The client types (type -> operation) of an API version: web_console only since WEB_CONSOLE_SINCE (the
+    12.1 guide: "Currently the API only supports rep as the client type")."""
+    since = version_tuple(catalogue.WEB_CONSOLE_SINCE)
+    return {
+        kind: operation
+        for kind, operation in catalogue.CLIENT_TYPES.items()
+        if kind != "web_console" or version_tuple(api_version) >= since
+    }
 
 
 async def endpoint(request: Request) -> Response:
@@ -53,10 +66,11 @@ async def endpoint(request: Request) -> Response:
     control = {k: v for k, v in pairs if k in ("type", "operation", "action")}
     params = [(k, v) for k, v in pairs if k not in ("type", "operation", "action")]
     client_type, operation, action = (control.get(k) for k in ("type", "operation", "action"))
-    if client_type not in catalogue.CLIENT_TYPES:
-        return _bad("type must be rep or web_console")
-    if operation != catalogue.CLIENT_TYPES[client_type]:
-        return _bad(f"with type={client_type} the operation is {catalogue.CLIENT_TYPES[client_type]}")
+    types = client_types(appliance.config.api_version)
+    if client_type not in types:
+        return _bad("type must be " + " or ".join(types))
+    if operation != types[client_type]:
+        return _bad(f"with type={client_type} the operation is {types[client_type]}")
     actions = catalogue.actions_for(appliance.config.api_version)
     if not action or action not in actions or action == "delete_script_file":
         return _bad(f"unknown action: {action!r}" if action else "action is required")
@@ -65,7 +79,7 @@ async def endpoint(request: Request) -> Response:
             f"type=web_console supports only generate_session_key and start_jump_item_session, not {action}"
         )
     try:
-        data = brcs.serialize(_script(action, params))
+        data = brcs.serialize(_script(action, params, catalogue.actions_for(appliance.config.api_version)))
     except ValueError as exc:
         return _bad(f"cannot write the script: {exc}")
     site = appliance.config.company_site

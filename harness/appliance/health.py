@@ -12,6 +12,10 @@ Guide, "Backup API": GET or POST /api/backup, an account with access to the back
 backup file. Ours is a gzip'd tar (named *.nsb like the vendor's) of a consistent snapshot of the data store
 (SQLite's online backup) and a manifest; API account secrets are left out. Choices where the guide is
 silent: an account without perm_backup gets the guide's access_denied JSON with HTTP 403.
+
+12.1 guide, "The Backup API": GET or POST /api/backup.ns with `username` and `password` ("Must be an
+administrator"); the same file. A wrong login is answered <error>Login failed</error>, a user who is not an
+administrator a root <error> saying so (legacy_auth), both HTTP 200.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness import __version__
-from harness.appliance import db
-from harness.appliance.oauth import ACCESS_DENIED, access_denied, authenticate
+from harness.appliance import db, legacy_auth
+from harness.appliance.oauth import ACCESS_DENIED, authenticate
 from harness.appliance.xmlresponse import Node, attachment, xml_response
 
 _PROBE_DDL = (
@@ -115,9 +119,17 @@ def backup_file(appliance) -> tuple[str, bytes]:
 async def backup_endpoint(request: Request) -> Response:
     account = authenticate(request)
     if account is None:
-        return access_denied()
+        return await legacy_auth.no_token(request, request.app.state.appliance.config.namespaces["command"])
     if not account.allows("perm_backup"):
         return JSONResponse(ACCESS_DENIED, status_code=403)
+    name, data = backup_file(request.app.state.appliance)
+    return attachment(data, name)
+
+
+async def legacy_backup_endpoint(request: Request) -> Response:
+    call = await legacy_auth.legacy_call(request, "backup")
+    if isinstance(call, Response):
+        return call
     name, data = backup_file(request.app.state.appliance)
     return attachment(data, name)
 

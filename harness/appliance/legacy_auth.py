@@ -8,7 +8,9 @@ for Reporting API": "This user must have permission to use the reporting API. Th
 permission to view reports"; "Required Parameters for Backup API": "Must be an administrator."
 
 A wrong or missing username or password is answered `<error>Login failed</error>` (field: legacy clients
-match that text), a root <error> in the API's namespace with HTTP 200, text/xml. Choices where the guide is
+match that text), a root <error> in the API's namespace with HTTP 200, text/xml. A 1.21.1 appliance answers
+the same to a `.ns` call that carries a username or password and no bearer token (no_token): a legacy client
+pointed at a newer appliance is told in the words it understands. Choices where the guide is
 silent: usernames are matched without case (as Bomgar logins are), passwords exactly; a login without the
 permission the call needs gets a root <error> naming what is missing, also with HTTP 200 (a 12.1 appliance
 reports failures in the body; legacy clients read it).
@@ -22,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from harness.appliance.accounts import Account
+from harness.appliance.oauth import access_denied, bearer_token
 from harness.appliance.params import ParamError, read_params
 from harness.appliance.xmlresponse import error_response
 
@@ -96,6 +99,20 @@ async def legacy_call(request: Request, permission: str) -> tuple[Account, dict[
         return error_response(_namespace(appliance, permission), str(exc))
     account = authenticate(appliance, params, permission)
     return account if isinstance(account, Response) else (account, params)
+
+
+async def no_token(request: Request, namespace: str) -> Response:
+    """The answer of a 1.21.1 API to a request without a valid bearer token: `<error>Login failed</error>`
+    (HTTP 200) to a `.ns` call with no token and a username or password parameter, the guide's access_denied
+    to anything else."""
+    if bearer_token(request.headers) is None and request.url.path.endswith(".ns"):
+        try:
+            params = await read_params(request)
+        except ParamError:
+            params = {}
+        if "username" in params or "password" in params:
+            return error_response(namespace, LOGIN_FAILED)
+    return access_denied()
 
 
 def user_id(appliance, account: Account) -> int:

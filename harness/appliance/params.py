@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
 
-from harness.appliance.oauth import access_denied, authenticate
+from harness.appliance.oauth import authenticate
 from harness.appliance.xmlresponse import error_response
 
 MAX_BODY = 1 << 20
@@ -66,11 +66,14 @@ async def read_params(request: Request) -> dict[str, str]:
 async def xml_api_call(request: Request, api: str):
     """The common start of the XML APIs ("command" or "reporting", downloads included): the bearer token,
     then the parameters. Returns (account, params, namespace), or the Response that refuses the request:
-    the guide's access_denied, or an <error> (400, 413 when too large)."""
+    the guide's access_denied (or a legacy client's Login failed: legacy_auth.no_token), or an <error> (400,
+    413 when too large)."""
     namespace = request.app.state.appliance.config.namespaces[api]
     account = authenticate(request)
     if account is None:
-        return access_denied()
+        from harness.appliance import legacy_auth  # it reads parameters with this module
+
+        return await legacy_auth.no_token(request, namespace)
     try:
         params = await read_params(request)
     except ParamError as exc:

@@ -166,7 +166,7 @@ def _integer(params: dict[str, str], name: str) -> int | None:
     return int(value)
 
 
-def _start_method(params: dict[str, str], via_key_url: bool) -> Plan:
+def _start_method(params: dict[str, str], via_key_url: bool, general_queue: bool = False) -> Plan:
     methods = []
     if via_key_url:
         methods.append("the session key URL (ak)")
@@ -195,6 +195,8 @@ def _start_method(params: dict[str, str], via_key_url: bool) -> Plan:
             raise StartError("issue_menu must be 1 to start a session for an issue")
         if "id" in params and "codeName" in params:
             raise StartError("Use either codeName or id for the issue, not both")
+        if general_queue and params.get("id", "") in ("", "0") and "codeName" not in params:
+            return Plan("issue_submission")  # no issue: the general queue (legacy_start_session)
         if "codeName" in params:
             issue = directory.issue_named(params["codeName"])
             if issue is None:
@@ -215,9 +217,10 @@ def _start_method(params: dict[str, str], via_key_url: bool) -> Plan:
     return Plan("rep_list", rep_id=int(params["id"]), rep_name=params["name"])
 
 
-def plan(params: dict[str, str], via_key_url: bool = False) -> Plan:
-    """Check every parameter; raise StartError with the first problem found."""
-    p = _start_method(params, via_key_url)
+def plan(params: dict[str, str], via_key_url: bool = False, general_queue: bool = False) -> Plan:
+    """Check every parameter; raise StartError with the first problem found. `general_queue`: issue_menu=1
+    without an issue (no id, or 0) starts a session in the general queue (the 12.1 guide)."""
+    p = _start_method(params, via_key_url, general_queue)
     customer = {}
     for name in CUSTOMER_FIELDS:
         value = _optional(params, f"customer.{name}") or ""
@@ -323,7 +326,7 @@ def start(appliance, p: Plan) -> Active:
                 "rep_list", Target("rep", user.id), p.arrival, p.fields, p.priority, p.skills
             )
         if p.method == "issue_submission":
-            target = Target("team", p.issue.team_id, p.issue)
+            target = Target("team", p.issue.team_id, p.issue) if p.issue else Target("general", 1)
             return world.start_session("issue_submission", target, p.arrival, p.fields, p.priority, p.skills)
         if p.short_key is not None:
             key = world.key(short_key=p.short_key)
@@ -393,14 +396,17 @@ def chat_page(active: Active, p: Plan) -> HTMLResponse:
     return response
 
 
-async def _answer(request: Request, params: dict[str, str] | None, via_key_url: bool) -> Response:
+async def answer(
+    request: Request, params: dict[str, str] | None, via_key_url: bool, general_queue: bool = False
+) -> Response:
+    """Start the session the request asks for (`params`: None to read them from it) and answer it."""
     appliance = request.app.state.appliance
     try:
         if request.method == "HEAD":
             raise StartError("HEAD does not start sessions: use GET or POST", 405)
         if params is None:
             params = await read_params(request)
-        p = plan(params, via_key_url)
+        p = plan(params, via_key_url, general_queue)
         p.arrival.site_id = site_for(appliance, request.headers.get("host", ""))
         p.arrival.public_ip = _client_address(request)
         active = await run_in_threadpool(start, appliance, p)
@@ -415,7 +421,7 @@ async def _answer(request: Request, params: dict[str, str] | None, via_key_url: 
 
 
 async def start_session_endpoint(request: Request) -> Response:
-    return await _answer(request, None, via_key_url=False)
+    return await answer(request, None, via_key_url=False)
 
 
 async def public_site_endpoint(request: Request) -> Response:
@@ -425,9 +431,9 @@ async def public_site_endpoint(request: Request) -> Response:
     except StartError as exc:
         return error_page(exc)
     if "ak" in params:
-        return await _answer(request, params, via_key_url=True)
+        return await answer(request, params, via_key_url=True)
     reps = await run_in_threadpool(_listed_reps, request.app.state.appliance)
-    return _public_site_page(reps)
+    return _public_site_page(reps, request.app.state.appliance.config.legacy)
 
 
 def _listed_reps(appliance) -> list[tuple[int, str]]:
@@ -438,15 +444,18 @@ def _listed_reps(appliance) -> list[tuple[int, str]]:
         )
 
 
-def _public_site_page(reps: list[tuple[int, str]]) -> HTMLResponse:
+def _public_site_page(reps: list[tuple[int, str]], legacy: bool = False) -> HTMLResponse:
+    """The public site's page; `legacy`: with the 12.1 guide's URL and form names (legacy_start_session)."""
     e = html.escape
+    url = "/api/start_session.ns" if legacy else "/api/start_session"
     links = "\n".join(
-        f'<li><a href="/api/start_session?id={rep_id}&amp;name={e(name)}">{e(name)}</a></li>'
-        for rep_id, name in reps
+        f'<li><a href="{url}?id={rep_id}&amp;name={e(name)}">{e(name)}</a></li>' for rep_id, name in reps
     )
-    issues = "\n".join(f'<option value="{i.code_name}">{e(i.title)}</option>' for i in directory.ISSUES)
+    issue, value, customer = ("id", "id", "customer_") if legacy else ("codeName", "code_name", "customer.")
+    issues = "\n".join(f'<option value="{getattr(i, value)}">{e(i.title)}</option>' for i in directory.ISSUES)
+    details = "customer_desc" if legacy else "customer.details"
     body = f"""<h1>Support</h1>
-<form action="/api/start_session" method="get">
+<form action="{url}" method="get">
   Session Key: <input type="text" name="short_key" /> <input type="submit" value="Submit" />
 </form>
 <h2>Representatives</h2>
@@ -454,14 +463,14 @@ def _public_site_page(reps: list[tuple[int, str]]) -> HTMLResponse:
 {links}
 </ul>
 <h2>Issue</h2>
-<form action="/api/start_session" method="post">
+<form action="{url}" method="post">
   <input type="hidden" name="issue_menu" value="1" />
-  <select name="codeName">
+  <select name="{issue}">
 {issues}
   </select>
-  Name: <input type="text" name="customer.name" maxlength="{MAX_CUSTOMER}" />
-  Company: <input type="text" name="customer.company" maxlength="{MAX_CUSTOMER}" />
-  Description: <textarea name="customer.details"></textarea>
+  Name: <input type="text" name="{customer}name" maxlength="{MAX_CUSTOMER}" />
+  Company: <input type="text" name="{customer}company" maxlength="{MAX_CUSTOMER}" />
+  Description: <textarea name="{details}"></textarea>
   <input type="submit" value="Submit" />
 </form>"""
     return page("Support", body)
