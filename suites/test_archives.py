@@ -3,13 +3,17 @@ the listings of the last days, checked against their dates and each other; liste
 gzip and read as the guide's JSON (state tables, event lines); unknown archives and malformed requests
 refused; accounts without "Allow Access to Archive Reports" refused.
 
-Which archives exist is taken from ArchiveListing itself, never assumed. A fresh appliance has its first
-state archive at once but no event archive until ten minutes (and a few) have passed: the event archive
-checks are then NOT_TESTED, with that reason.
+Which archives exist is taken from ArchiveListing itself, never assumed; each listed archive is downloaded
+once. The replay checks rebuild the model as the guide tells integrations to: a state archive and the event
+archives after it give the next state archive (the newest and the oldest such pair listed), and, for the
+live day, the model the real-time API shows. An appliance without the archives a check needs (a fresh
+appliance has no event archive until ten minutes and a few have passed; the embedded appliance starts with
+a week of them) makes that check NOT_TESTED, with the reason.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -17,10 +21,12 @@ import pytest
 
 from harness import verdicts
 from harness.checks import archives as arc
+from harness.checks import realtime as rt
 from harness.checks import reporting as rpt
 from harness.checks.xml import error_text, reporting_ok, xml_answer
 from harness.client import TargetError
 from harness.client.api import gunzip_bounded
+from harness.client.realtime import Mirror, RealtimeClient, authenticate_message, subscribe_message
 
 DAY = rpt.DAY_S
 DECOMPRESSED_MAX = 512 << 20  # what the harness reads into memory; the guide's bound is 4 GB
@@ -45,6 +51,12 @@ class Listings:
     def oldest(self, kind: str) -> tuple[str, arc.ArchiveEntry] | None:
         found = [(e.time, d, e) for d, entries in self.days.items() for e in entries if e.kind == kind]
         return (min(found)[1], min(found)[2]) if found else None
+
+    def day_of(self, entry: arc.ArchiveEntry) -> str:
+        return next(d for d, entries in self.days.items() if entry in entries)
+
+    def all(self) -> list[arc.ArchiveEntry]:
+        return [e for entries in self.days.values() for e in entries]
 
 
 def listing(client, expect, date: str) -> list[arc.ArchiveEntry]:
@@ -135,20 +147,42 @@ def test_a_date_without_archives_lists_none(api, rs_expect):
 # --- Archive ----------------------------------------------------------------------------------------------
 
 
+class Downloads:
+    """Listed archives, downloaded and read once: a state archive as its JSON object, an event archive as
+    its lines (their form is judged where they are read)."""
+
+    def __init__(self, client, listings: Listings):
+        self.client, self.listings = client, listings
+        self._read: dict[arc.ArchiveEntry, object] = {}
+
+    def __call__(self, entry: arc.ArchiveEntry):
+        if entry not in self._read:
+            response, data = fetch(self.client, self.listings.day_of(entry), entry)
+            text = decompressed(response, data)
+            if entry.kind == "state":
+                self._read[entry] = arc.state_archive(text, entry.time)
+            else:
+                self._read[entry] = arc.event_lines(text)
+        return self._read[entry]
+
+
 @pytest.fixture(scope="module")
-def newest_state(api, listings) -> tuple[arc.ArchiveEntry, dict]:
-    date, entry = chosen(listings, "state", "newest")
-    response, data = fetch(api, date, entry)
-    return entry, arc.state_archive(decompressed(response, data), entry.time)
+def downloads(api, listings) -> Downloads:
+    return Downloads(api, listings)
+
+
+@pytest.fixture(scope="module")
+def newest_state(listings, downloads) -> tuple[arc.ArchiveEntry, dict]:
+    _, entry = chosen(listings, "state", "newest")
+    return entry, downloads(entry)
 
 
 @pytest.mark.req("ARC-GET-001", "ARC-GET-002", "ARC-JSON-001", "ARC-JSON-002", "ARC-JSON-003", "ARC-JSON-004")
 @pytest.mark.parametrize("which", ["newest", "oldest"])
-def test_state_archive(api, listings, which):
+def test_state_archive(listings, downloads, which):
     """Tables and fields the guide does not list, and documented tables left out, are WARNs."""
     date, entry = chosen(listings, "state", which)
-    response, data = fetch(api, date, entry)
-    doc = arc.state_archive(decompressed(response, data), entry.time)
+    doc = downloads(entry)
     missing = sorted(set(arc.TABLES) - set(doc))
     if missing:
         verdicts.warn(
@@ -174,12 +208,72 @@ def presentation_lsids(api, rs_expect) -> set[str]:
 @pytest.mark.req("ARC-GET-001", "ARC-GET-002", "ARC-JSON-002", "ARC-JSON-006", "ARC-JSON-007", "ARC-JSON-008",
                  "ARC-JSON-009", "ARC-JSON-010", "ARC-JSON-011", "ARC-JSON-012")  # fmt: skip
 @pytest.mark.parametrize("which", ["newest", "oldest"])
-def test_event_archive(api, listings, presentation_lsids, which):
+def test_event_archive(listings, downloads, presentation_lsids, which):
     """Tables, session events and data fields the guide does not list are WARNs."""
-    date, entry = chosen(listings, "event", which)
-    response, data = fetch(api, date, entry)
-    lines = arc.event_lines(decompressed(response, data))
-    arc.event_archive(lines, entry.time, entry.end, presentation_lsids)
+    _, entry = chosen(listings, "event", which)
+    arc.event_archive(downloads(entry), entry.time, entry.end, presentation_lsids)
+
+
+# --- replay -----------------------------------------------------------------------------------------------
+
+
+def replayable(listings: Listings) -> list[tuple[arc.ArchiveEntry, arc.ArchiveEntry, list[arc.ArchiveEntry]]]:
+    """(state archive, the next one, the event archives between), oldest first: the pairs with no gap
+    between them (the processes ran all along, and every event archive between is listed)."""
+    entries = listings.all()
+    states = sorted((e for e in entries if e.kind == "state"), key=lambda e: e.time)
+    pairs = []
+    for before, after in itertools.pairwise(states):
+        run = arc.chain(entries, before, after.time)
+        if run:
+            pairs.append((before, after, run))
+    return pairs
+
+
+@pytest.mark.req("ARC-REPLAY-001")
+@pytest.mark.parametrize("which", ["newest", "oldest"])
+def test_replaying_event_archives_gives_the_next_state_archive(listings, downloads, which):
+    """The state archive, its event archives replayed on it, and the state archive taken where they end."""
+    pairs = replayable(listings)
+    if not pairs:
+        verdicts.not_tested(
+            "ArchiveListing lists no two state archives with every event archive between them (30 minutes"
+            " and more of an appliance's history)"
+        )
+    before, after, run = pairs[-1] if which == "newest" else pairs[0]
+    lines = [line for e in run for line in downloads(e)]
+    where = f"state archive {listings.day_of(before)} {before.index} + {len(run)} event archive(s)"
+    arc.replay_to_state(downloads(before), lines, downloads(after), after.time, where)
+
+
+@pytest.fixture(scope="module")
+def realtime_model(rs_target, rs_client, listings) -> dict:
+    """The real-time API's model, copied after the listings were taken (so it is the later one)."""
+    role = next((r for r in ("real_time_only", "full") if r in rs_target.target.accounts), None)
+    if role is None:
+        verdicts.not_tested("the target file gives no real_time_only or full API account")
+    token = rs_client(role).tokens.token()
+    with RealtimeClient(rs_target.target.url, verify=rs_target.target.verify).connect() as client:
+        client.send(authenticate_message(token), subscribe_message("all"))
+        for kind in ("authenticate_response", "subscribe_response"):
+            rt.phase_answer(client.receive(), kind, success=True)
+        mirror = Mirror()
+        client.follow(mirror, seconds=2.0, quiet=0.3)
+    return mirror.rows
+
+
+@pytest.mark.req("ARC-REPLAY-002")
+def test_the_live_days_archives_replay_to_the_real_time_model(listings, downloads, realtime_model):
+    """The newest state archive and the event archives after it, against the real-time API's copy."""
+    _, state = chosen(listings, "state", "newest")
+    run = arc.chain(listings.all(), state)
+    model, _ = arc.replay(downloads(state), [line for e in run for line in downloads(e)])
+    at = run[-1].end if run else state.time
+    where = f"state archive {listings.day_of(state)} {state.index} + {len(run)} event archive(s)"
+    if not arc.replay_to_realtime(model, at, realtime_model, where):
+        verdicts.not_tested(
+            f"no row of the real-time model is in the archives' model of {at}: it has changed entirely since"
+        )
 
 
 def _unknown(listings: Listings) -> list[dict]:

@@ -25,12 +25,14 @@ from click.testing import CliRunner
 from conftest import valid_xml as valid
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from harness.appliance import archive, db, history, server
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.clock import ManualClock
 from harness.appliance.history import SYSTEM, Customer, Entity, Event, SupportSession
 from harness.appliance.state import LiveState, StateError, seed_minimal
+from harness.catalogue.archive import SESSION_EVENTS
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 DAY0 = 1_699_920_000  # 2023-11-14T00:00:00Z
@@ -114,26 +116,21 @@ def serving(appliance: Appliance) -> Iterator[Client]:
         yield Client(appliance, url, http)
 
 
-ENTRY = re.compile(
-    rb"<(state|event)_archive><time timestamp=\"(\d+)\">[^<]*</time>"
-    rb"(?:<end_time timestamp=\"(\d+)\">[^<]*</end_time>)?<index>(\d+)</index>"
-    rb"(?:<event_archive_index>(\d+)</event_archive_index>)?</\1_archive>"
-)
-
-
 def parse_listing(body: bytes) -> list[dict]:
-    entries = [
-        {
-            "kind": m[1].decode(),
-            "time": int(m[2]),
-            "end": int(m[3]) if m[3] else None,
-            "index": int(m[4]),
-            "event_index": int(m[5]) if m[5] else None,
-        }
-        for m in ENTRY.finditer(body)
-    ]
-    assert len(entries) == body.count(b"_archive>") // 2  # every entry parsed
-    return entries
+    """The listing as real integrations read it: the namespace stripped before parsing, values trimmed."""
+    root = etree.fromstring(re.sub(rb'\sxmlns="[^"]*"', b"", body, count=1))
+    out = []
+    for el in root:
+        assert el.tag in ("state_archive", "event_archive"), el.tag
+        end, ev = el.find("end_time"), el.findtext("event_archive_index")
+        out.append({
+            "kind": el.tag.removesuffix("_archive"),
+            "time": int(el.find("time").get("timestamp")),
+            "end": int(end.get("timestamp")) if end is not None else None,
+            "index": int(el.findtext("index").strip()),
+            "event_index": int(ev.strip()) if ev is not None else None,
+        })  # fmt: skip
+    return out
 
 
 def of(entries: list[dict], kind: str) -> list[dict]:
@@ -483,6 +480,87 @@ def test_session_events_are_archived_with_documented_names_and_urls_that_downloa
     assert recording["instance"] == 0 and recording["representative_id"] == 3
     assert session[2]["data"]["name"] == "fix.reg" and session[2]["data"]["size"] == 2048
     assert r.status_code == 200 and r.content.startswith(b"FLV\x01")
+
+
+# --- the seeded days' archives, and the integration that reads them ---------------------------------
+
+SEEDED_DAYS = [day(DAY0 - n * 86400) for n in range(6, 0, -1)]  # six days before TODAY: today is the seventh
+
+
+def every_listed(client: Client, days: list[str]) -> dict[tuple[str, str, int], tuple[dict, bytes]]:
+    return {(e["kind"], d, e["index"]): (e, client.archive(e["kind"], d, e["index"])) for d in days
+            for e in client.listing(d)}  # fmt: skip
+
+
+def test_a_new_appliance_starts_with_the_archives_of_its_seeded_days(tmp_path) -> None:
+    """Each seeded day: the processes start (truncate_model, a state archive), run, and stop (the last event
+    archive cut short); replaying a day from its first state archive gives each later one."""
+    appliance = make(tmp_path / "a", seed=5)
+    with serving(appliance) as client:
+        older = client.listing(day(DAY0 - 7 * 86400))  # seeded, but the eighth active day: reports only
+        files = every_listed(client, SEEDED_DAYS)
+    assert older == []
+    assert {d for _, d, _ in files} == set(SEEDED_DAYS)
+    for d in SEEDED_DAYS:
+        listed = sorted((e["time"], k, e, data) for (k, dd, _), (e, data) in files.items() if dd == d)
+        states = [(e, json.loads(data)) for _, k, e, data in listed if k == "state"]
+        events = [(e, lines_of(data)) for _, k, e, data in listed if k == "event"]
+        assert len(states) >= 10 and [e["index"] for e, _ in states] == list(range(1, len(states) + 1))
+        first, last = events[0], events[-1]
+        assert first[1][0] == {"type": "truncate_model", "timestamp": states[0][0]["time"]}
+        assert first[0]["time"] == states[0][0]["time"] and last[0]["end"] % archive.EVENT_EVERY != 0
+        assert [e["end"] for e, _ in events[:-1]] == [e["time"] for e, _ in events[1:]]  # no gap
+        for entry, state in states[1:]:
+            head = [line for e, lines in events if e["time"] < entry["time"] for line in lines]
+            assert replay(states[0][1], head) == replay(state, []), (d, entry["index"])
+        sessions = [x for _, lines in events for x in lines if x["type"] == "session_event"]
+        assert sessions and {x["name"] for x in sessions} <= set(SESSION_EVENTS)
+    # Deterministic from the seed: the same seed writes the same files, another seed other ones.
+    again, other = make(tmp_path / "b", seed=5), make(tmp_path / "c", seed=6)
+    with serving(again) as client:
+        assert every_listed(client, SEEDED_DAYS) == files
+    with serving(other) as client:
+        assert every_listed(client, SEEDED_DAYS[:1]) != {
+            k: v for k, v in files.items() if k[1] == SEEDED_DAYS[0]
+        }
+
+
+def test_a_restart_keeps_the_seeded_days_and_writes_them_once(tmp_path) -> None:
+    clock = ManualClock(NOW)
+    with serving(make(tmp_path, clock)) as client:
+        before = every_listed(client, SEEDED_DAYS)
+    clock.advance(3600)
+    with serving(make(tmp_path, clock)) as client:
+        assert every_listed(client, SEEDED_DAYS) == before
+        assert len(of(client.listing(TODAY), "state")) == 2  # one at each start
+
+
+def test_an_integration_splits_public_ip_on_every_archive_row(tmp_path) -> None:
+    """The production integration of DESIGN.md's facts, against the embedded appliance over HTTP: every
+    state archive listed, every customer_client and representative row, `public_ip.split(':', 1)`. Its
+    values are the field's: a port on public_ip, IPv6 bracketed, private_ip and operating_system Unknown
+    now and then; the live day's rows (the simulation's warm-up) among them."""
+    appliance = make(tmp_path, simulate=True)
+    rows = []
+    with serving(appliance) as client:
+        for d in [*SEEDED_DAYS, TODAY]:
+            for entry in of(client.listing(d), "state"):
+                state = json.loads(client.archive("state", d, entry["index"]))
+                for table in ("customer_client", "representative"):
+                    for row in (state[table] or {}).values():
+                        _host, _port = row["public_ip"].split(":", 1)  # None raises: the integration crashes
+                        rows.append((d, table, row))
+    assert {d for d, _, _ in rows} == {*SEEDED_DAYS, TODAY}
+    for _, _, row in rows:
+        assert all(
+            isinstance(row[f], str) for f in ("hostname", "operating_system", "private_ip", "public_ip")
+        )
+    publics = {row["public_ip"] for _, _, row in rows}
+    assert any(p.startswith("[") and "]:" in p for p in publics)
+    assert all(re.fullmatch(r"(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+", p) for p in publics)
+    assert any(row["private_ip"] == "Unknown" for _, _, row in rows)
+    assert any(row["operating_system"] == "Unknown" for _, t, row in rows if t == "customer_client")
+    assert {t for d, t, _ in rows if d == TODAY} == {"customer_client", "representative"}
 
 
 # --- seven active days, setting, restarts ------------------------------------------------------------

@@ -28,6 +28,7 @@ from harness.appliance.state import (
     LiveState,
     NoSuchRow,
     StateError,
+    realtime_row,
     seed_minimal,
 )
 
@@ -178,7 +179,8 @@ async def subscribed(url: str, bearer: str, tables: object = "all", **kwargs) ->
 
 
 def wire(state: LiveState, table: str) -> dict:
-    return {str(i): row for i, row in state.rows(table).items()}
+    """A table as the real-time API shows it: the archive-only fields left out."""
+    return {str(i): realtime_row(table, row) for i, row in state.rows(table).items()}
 
 
 def until(predicate, timeout: float = TIMEOUT) -> None:
@@ -822,9 +824,33 @@ GUIDE_TABLES = {
 }  # fmt: skip
 
 
+# The archive tables' endpoint fields that the real-time tables do not list: the model holds them (with the
+# field's strings), the real-time API leaves them out.
+ARCHIVE_ONLY = {
+    "customer_client": {"private_ip", "public_ip"},
+    "representative": {"hostname", "operating_system", "private_ip", "public_ip"},
+}
+
+
 def test_every_table_and_field_of_the_guide_is_modelled():
-    assert {table: list(fields) for table, fields in TABLES.items()} == GUIDE_TABLES
+    shown = {table: [n for n, f in fields.items() if f.realtime] for table, fields in TABLES.items()}
+    assert shown == GUIDE_TABLES
     assert list(TABLES) == list(GUIDE_TABLES)
+    hidden = {table: {n for n, f in fields.items() if not f.realtime} for table, fields in TABLES.items()}
+    assert {t: names for t, names in hidden.items() if names} == ARCHIVE_ONLY
+
+
+def test_endpoint_fields_are_field_shaped_strings_and_stay_out_of_the_real_time_rows(state, seeded):
+    """Real archives carry strings here (public_ip with a port, IPv6 bracketed, Unknown); the real-time
+    tables do not list them, so the real-time API's rows never show them."""
+    for table, names in ARCHIVE_ONLY.items():
+        for row in state.rows(table).values():
+            assert all(isinstance(row[name], str) for name in names)
+            row["public_ip"].split(":", 1)  # what a production integration does with every archive row
+            assert names.isdisjoint(realtime_row(table, row))
+    publics = [r["public_ip"] for t in ARCHIVE_ONLY for r in state.rows(t).values()]
+    assert any(p.startswith("[") and "]:" in p for p in publics)  # a bracketed IPv6 address with its port
+    assert any(r["private_ip"] == "Unknown" for r in state.rows("representative").values())
 
 
 def test_rows_are_stored_in_wire_form_with_created_timestamp(state, seeded, clock):
@@ -861,6 +887,8 @@ def test_rows_are_stored_in_wire_form_with_created_timestamp(state, seeded, cloc
                 "elevated": 2,
                 "hostname": "h",
                 "operating_system": "o",
+                "private_ip": "Unknown",
+                "public_ip": "198.51.100.1:50000",
                 "support_session_id": 1,
             },
         ),

@@ -4,6 +4,7 @@ own, made on a manual clock) and FAIL on bad ones, each failure charged to the r
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 
 import crafted
@@ -96,7 +97,11 @@ def test_gzip_file():
     ok = crafted.Response(200, gzip.compress(b"{}"), {"content-type": "application/gzip"})
     arc.gzip_file(ok, ok.content)
     for response, reason, req in [
-        (crafted.reporting("<error>No archives found for the given search criteria.</error>"), "XML where", None),
+        (
+            crafted.reporting("<error>No archives found for the given search criteria.</error>"),
+            "XML where",
+            None,
+        ),
         (crafted.Response(404, gzip.compress(b"{}")), "HTTP 404", None),
         (crafted.Response(200, b'{"queue": null}'), "not gzip", "ARC-GET-001"),
     ]:  # None: the caller's (the download's ARC-GET-001, the permission's ARC-GEN-002)
@@ -114,13 +119,18 @@ def state_doc(**tables) -> dict:
     return doc
 
 
+# The endpoint values of real archive rows (DESIGN.md, Facts): strings, a port on public_ip.
+ENDPOINT = {"hostname": "SD-WS-01", "operating_system": "Windows 10 Pro x64 Edition", "private_ip": "10.0.0.5",
+            "public_ip": "203.0.113.7:56722"}  # fmt: skip
 GOOD_STATE = state_doc(
     queue={"1": row("queue", name="General", type="team", support_team_id="1", created_timestamp=T - 100)},
     representative={"2": row("representative", queue_id=1, connected=1, routing_idle=0, type="normal", user_id=5,
-                             created_timestamp=T - 50)},
+                             created_timestamp=T - 50, **ENDPOINT)},
     support_session={"3": row("support_session", queue_id=1, priority=2, start_method="session_key", lsid="ab" * 16,
                               created_timestamp=T - 10)},
-    customer_client={"4": row("customer_client", support_session_id=3, client_type="desktop", connected=True)},
+    customer_client={"4": row("customer_client", support_session_id=3, client_type="desktop", connected=True,
+                              hostname="carol-pc", operating_system="Unknown", private_ip="Unknown",
+                              public_ip="[2a01:db8::7]:56722")},
 )  # fmt: skip
 
 
@@ -166,9 +176,49 @@ def test_state_archive_fails(data, reason, req):
     fails(arc.state_archive, data, T, match=reason, req=req)
 
 
+# --- Archive: endpoint values ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["203.0.113.7:56722", "[2a01:db8::7]:56722", "198.51.100.4", "2a01:db8::7", "[2a01:db8::7]", "fd00::1b2",
+     "Unknown", "10.0.0.5"],
+)  # fmt: skip
+def test_ip_addresses_in_the_fields_shapes_pass(value):
+    assert arc.ip_address(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["customer-pc", "203.0.113.7:", "203.0.113.7:70000", "203.0.113.7:port", "2a01:db8::7:56722",
+     "[2a01:db8::7]56722", "[203.0.113.7]:56722", "[2a01:db8::7", "Unknown host", "256.1.1.1", "203.0.113.7:0"],
+)  # fmt: skip
+def test_malformed_ip_addresses_fail(value):
+    assert not arc.ip_address(value)
+    fails(arc.state_archive, bad_state("customer_client", "4", public_ip=value), T, match="not an IP address",
+          req="ARC-JSON-015")  # fmt: skip
+    line = {"type": "model_update", "timestamp": T, "representative": {"2": {"private_ip": value}}}
+    fails(arc.event_archive, [line], T, T + 600, match="private_ip .* not an IP address", req="ARC-JSON-015")
+
+
+def test_endpoint_values_are_judged_and_a_null_one_warns(ctx):
+    arc.state_archive(json.dumps(GOOD_STATE).encode(), T)
+    assert not ctx.charges and {"ARC-JSON-015", "ARC-JSON-016"} <= set(ctx.judged)
+    arc.state_archive(bad_state("representative", "2", public_ip=None, hostname=None), T)
+    assert ctx.charged() == ["ARC-JSON-016"]
+    assert "2 null endpoint value(s) in representative" in ctx.warnings[0] and "split" in ctx.warnings[0]
+    arc.state_archive(bad_state("customer_client", "4", private_ip=""), T)  # blank, a string: not judged
+    assert ctx.charged() == ["ARC-JSON-016"]
+
+
 def test_state_references_fail():
     doc = json.loads(bad_state("customer_client", "4", support_session_id=99))
-    fails(arc.state_references, doc, match="support_session_id=99, no such support_session row", req="ARC-JSON-005")
+    fails(
+        arc.state_references,
+        doc,
+        match="support_session_id=99, no such support_session row",
+        req="ARC-JSON-005",
+    )
 
 
 # --- Archive: event lines ---------------------------------------------------------------------------------
@@ -211,7 +261,11 @@ def test_event_archive_warns_on_what_the_guide_does_not_list(ctx):
              {"type": "model_delete", "timestamp": T, "gadget": ["1"]}]  # fmt: skip
     arc.event_archive(lines, T, T + 600)
     assert len(ctx.warnings) == 5
-    assert "mood" in ctx.warnings[0] and "coffee_break" in ctx.warnings[1] and "lacks destination" in ctx.warnings[2]
+    assert (
+        "mood" in ctx.warnings[0]
+        and "coffee_break" in ctx.warnings[1]
+        and "lacks destination" in ctx.warnings[2]
+    )
     assert ctx.charged() == ["ARC-JSON-011", "ARC-JSON-011", "ARC-JSON-011", "ARC-JSON-002", "ARC-JSON-002"]
 
 
@@ -240,7 +294,9 @@ def test_event_archive_fails(lines, reason, req):
 
 
 def test_event_lines_fail():
-    fails(arc.event_lines, b'{"type": "truncate_model"}\n{oops\n', match="line 2: not JSON", req="ARC-JSON-006")
+    fails(
+        arc.event_lines, b'{"type": "truncate_model"}\n{oops\n', match="line 2: not JSON", req="ARC-JSON-006"
+    )
     fails(arc.event_lines, b"[1]\n", match="line 1: a JSON list", req="ARC-JSON-006")
 
 
@@ -277,4 +333,146 @@ def test_the_embedded_appliances_archives_pass(tmp_path, ctx):
             arc.state_references(arc.state_archive(data, entry.time))
         else:
             arc.event_archive(arc.event_lines(data), entry.time, entry.end)
+    assert not ctx.charges, ctx.charges
+
+
+# --- replay ---------------------------------------------------------------------------------------------
+
+BEFORE = state_doc(queue=GOOD_STATE["queue"], representative=GOOD_STATE["representative"])
+SESSION = {"3": row("support_session", queue_id=1, priority=2, start_method="rep_list", lsid="cd" * 16,
+                    created_timestamp=T + 10)}  # fmt: skip
+CLIENT = {"4": row("customer_client", support_session_id=3, client_type="desktop", connected=1,
+                   created_timestamp=T + 10, **ENDPOINT)}  # fmt: skip
+LINES = [
+    {"type": "model_insert", "timestamp": T + 10, "support_session": SESSION, "customer_client": CLIENT},
+    {"type": "model_update", "timestamp": T + 20, "representative": {"2": {"routing_idle": 1}}},
+    {"type": "model_delete", "timestamp": T + 30, "customer_client": ["4"]},
+]
+AFTER = state_doc(
+    queue=GOOD_STATE["queue"],
+    representative={"2": {**GOOD_STATE["representative"]["2"], "routing_idle": 1}},
+    support_session=SESSION,
+)
+
+
+def changed(doc: dict, table: str, rows: dict | None) -> dict:
+    return {**json.loads(json.dumps(doc)), table: rows}
+
+
+def test_a_good_replay_gives_the_next_state_archive(ctx):
+    arc.replay_to_state(BEFORE, LINES, AFTER, T + 600, "crafted")
+    assert not ctx.charges and "ARC-JSON-013" not in ctx.judged  # no truncate_model replayed
+    # "clean all rows from all tables" on truncate_model, then the rows inserted after it
+    restart = [{"type": "truncate_model", "timestamp": T + 5},
+               {"type": "model_insert", "timestamp": T + 5, "queue": GOOD_STATE["queue"]}]  # fmt: skip
+    arc.replay_to_state(BEFORE, restart, state_doc(queue=GOOD_STATE["queue"]), T + 600, "crafted")
+    assert not ctx.charges and "ARC-JSON-013" in ctx.judged
+    # a change stamped with the snapshot's own second may be on either side of it
+    late = [
+        *LINES,
+        {"type": "model_update", "timestamp": T + 600, "representative": {"2": {"routing_idle": 0}}},
+    ]
+    arc.replay_to_state(BEFORE, late, AFTER, T + 600, "crafted")
+    arc.replay_to_state(
+        BEFORE, late, changed(AFTER, "representative", GOOD_STATE["representative"]), T + 600, "x"
+    )
+    assert not ctx.charges
+
+
+@pytest.mark.parametrize(
+    "lines, after, reason",
+    [
+        (LINES, changed(AFTER, "representative", GOOD_STATE["representative"]),
+         "representative row 2 routing_idle: replayed 1, archived 0"),
+        (LINES, changed(AFTER, "customer_client", CLIENT), "customer_client row 4 only in the state archive"),
+        (LINES, changed(AFTER, "support_session", None), "support_session row 3 only in the replay"),
+        (LINES[:2], AFTER, "customer_client row 4 only in the replay"),
+        ([*LINES, {"type": "model_delete", "timestamp": T + 40, "queue": ["9"]}], AFTER,
+         "line 4: model_delete of queue 9, a row the model lacks"),
+        ([{"type": "model_update", "timestamp": T + 40, "queue": {"9": {"name": "X"}}}], BEFORE,
+         "model_update of queue 9, a row the model lacks"),
+        ([{"type": "model_insert", "timestamp": T + 40, "queue": GOOD_STATE["queue"]}], BEFORE,
+         "model_insert of queue 1, a row the model has"),
+        ([{"type": "truncate_model", "timestamp": T + 5}], BEFORE, "queue row 1 only in the state archive"),
+    ],
+)  # fmt: skip
+def test_a_bad_replay_fails_naming_the_table_row_and_field(lines, after, reason):
+    fails(arc.replay_to_state, BEFORE, lines, after, T + 600, "crafted", match=reason, req="ARC-REPLAY-001")
+
+
+def test_the_event_archives_between_two_state_archives_are_a_run_without_gaps():
+    s1, s2 = (
+        arc.ArchiveEntry("state", 1, T, event_index=1),
+        arc.ArchiveEntry("state", 2, T + 1200, event_index=3),
+    )
+    e1, e2, e3 = (arc.ArchiveEntry("event", n, T + 600 * (n - 1), end=T + 600 * n) for n in (1, 2, 3))
+    entries = [s1, e1, e2, s2, e3]
+    assert arc.chain(entries, s1, s2.time) == [e1, e2]
+    assert arc.chain(entries, s2) == [e3] and arc.chain([s2], s2) == []  # the live day: what is listed
+    assert arc.chain([s1, e1, s2, e3], s1, s2.time) is None  # e2 not listed: a gap
+    assert arc.chain([s1, e2, s2], s1, s2.time) is None  # no event archive at the snapshot
+    inclusive = arc.ArchiveEntry("event", 2, T + 601, end=T + 1200)  # <end_time>: the last possible event
+    assert arc.chain([s1, e1, inclusive], s1, s2.time) == [e1, inclusive]
+
+
+REALTIME = {
+    "queue": {"1": {"name": "General", "created_timestamp": T - 100}},
+    "representative": {"2": {"user_id": 5, "routing_idle": 0, "created_timestamp": T - 50}},
+    "support_session": {"8": {"lsid": "ef" * 16, "created_timestamp": T + 600}},  # created since: not judged
+}
+
+
+def test_the_archives_model_and_the_real_time_model_agree():
+    model, _ = arc.replay(BEFORE, LINES)
+    assert arc.replay_to_realtime(model, T + 600, REALTIME, "crafted") == 2  # routing_idle changed since
+
+
+@pytest.mark.parametrize(
+    "table, rows, reason",
+    [
+        ("queue", {"7": {"created_timestamp": T - 5}}, "queue row 7 .created .* is not in the archives' model"),
+        ("representative", {"2": {"user_id": 6, "created_timestamp": T - 50}}, "user_id: archived 5, real-time 6"),
+        ("representative", {"2": {"user_id": 5, "created_timestamp": T - 40}}, "created_timestamp: archived"),
+    ],
+)  # fmt: skip
+def test_archives_that_are_not_the_real_time_model_fail(table, rows, reason):
+    model, _ = arc.replay(BEFORE, LINES)
+    realtime = {**REALTIME, table: rows}
+    fails(arc.replay_to_realtime, model, T + 600, realtime, "crafted", match=reason, req="ARC-REPLAY-002")
+
+
+def test_the_embedded_appliances_seeded_days_replay(tmp_path, ctx):
+    """A new embedded appliance's archives: every state archive, replayed with its event archives, gives
+    the next one; every row's endpoint values are the field's strings."""
+    from harness.appliance import archive, reporting
+    from harness.appliance.app import Appliance, ApplianceConfig
+    from harness.appliance.clock import ManualClock
+
+    appliance = Appliance(ApplianceConfig(tmp_path, seed=3), clock=ManualClock(T + 100))
+    reporting.routes(appliance)  # the history store, seeded
+    archiver = archive.attach(appliance)
+    archiver.start()
+    archiver.stop()
+    days = [archive.day_of(T - n * 86400) for n in range(6, -1, -1)]
+    listed = {arc.ArchiveEntry(e.kind, e.index, e.start, e.end, e.event_index): e
+              for d in days for e in archive.listing(appliance, d)}  # fmt: skip
+    read = {}
+    for entry, raw in listed.items():
+        data = gzip.decompress(archive.read(appliance, raw))
+        if entry.kind == "state":
+            read[entry] = arc.state_archive(data, entry.time)
+        else:
+            read[entry] = arc.event_lines(data)
+            arc.event_archive(read[entry], entry.time, entry.end)
+    states = sorted((e for e in listed if e.kind == "state"), key=lambda e: e.time)
+    pairs = 0
+    for before, after in itertools.pairwise(states):
+        run = arc.chain(listed, before, after.time)
+        if run:
+            arc.replay_to_state(
+                read[before], [x for e in run for x in read[e]], read[after], after.time, "seeded"
+            )
+            pairs += 1
+    assert pairs > 100 and "ARC-JSON-013" in ctx.judged  # six days of about twenty state archives
+    assert {"ARC-JSON-015", "ARC-JSON-016"} <= set(ctx.judged)
     assert not ctx.charges, ctx.charges

@@ -12,6 +12,9 @@ Cadence (real time, never scaled by --speed; the appliance clock, so tests move 
   to and including that second. A state archive's `event_archive_index` is the event archive that starts at
   its time: state archive + that event archive and the following ones = the model at any later time.
 
+A new appliance (an empty archive index) first writes the archives of the days its history store was
+seeded with (archive_seed.py), so it has a week of archives from its first minute.
+
 Choices where the guide is silent (see also archive_format.py for the JSON layout):
 - "Archives are not available immediately": an event archive is written, and listed, `delay` (60 s) after
   its interval closed (the state archive of a half hour with it); the start-up state archive at once.
@@ -128,8 +131,10 @@ class Archiver:
     """Subscribes to the live model; `tick()` writes every archive that is due (the thread calls it every
     `poll` seconds; tests call it after moving a ManualClock)."""
 
-    def __init__(self, appliance, delay: float = DELAY, poll: float = POLL):
+    def __init__(self, appliance, delay: float = DELAY, poll: float = POLL, state=None, clock=None):
         self.appliance = appliance
+        self.state = state or appliance.state  # another model and clock: the seeded days (archive_seed)
+        self.clock = clock or appliance.clock
         self.delay = int(delay)
         self.poll = poll
         self.dir = archive_dir(appliance)
@@ -152,10 +157,22 @@ class Archiver:
                 return  # already running
             conn = _conn(self.appliance)
             self._remove_orphans(conn)
+            if conn.execute("SELECT 1 FROM archive_index LIMIT 1").fetchone() is None:
+                from harness.appliance import archive_seed  # it builds on this module
+
+                archive_seed.write(self.appliance, conn)  # a new appliance: the seeded days' archives
+            self.begin(conn)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="rs-harness-archiver", daemon=True)
+        self._thread.start()
+
+    def begin(self, conn) -> None:
+        """The processes start: truncate_model and a state archive now, the first event interval from now."""
+        with self._work:
             with self._lock:
-                self._last = now = max(self._last, int(self.appliance.clock.now()))
+                self._last = now = max(self._last, int(self.clock.now()))
                 self._pending = []
-            self._sub = self.appliance.state.subscribe(self._on_batch)
+            self._sub = self.state.subscribe(self._on_batch)
             snapshot = self._sub.snapshot
             self._model = fmt.empty_tables()
             for table, rows in snapshot.items():
@@ -167,9 +184,6 @@ class Archiver:
             self._lo = now
             self._write_state(conn, now)
             self._prune(conn)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="rs-harness-archiver", daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -177,13 +191,16 @@ class Archiver:
             self._thread.join(timeout=30)
             self._thread = None
         with self._work:
-            if self._lo is None:
-                return
+            if self._lo is not None:
+                self.end(_conn(self.appliance))
+
+    def end(self, conn) -> None:
+        """The processes stop: every interval archived, the open one cut short (it covers this second)."""
+        with self._work:
             self._sub.close()
             now = self._take()
-            conn = _conn(self.appliance)
             self._close(conn, now)
-            self._write_event(conn, self._lo, now, final=True)  # the open interval, cut short
+            self._write_event(conn, self._lo, now, final=True)
             self._lo = None
 
     def _run(self) -> None:
@@ -205,13 +222,13 @@ class Archiver:
 
     def _on_batch(self, batch: Batch) -> None:
         with self._lock:
-            self._last = max(int(self.appliance.clock.now()), self._last)
+            self._last = max(int(self.clock.now()), self._last)
             self._pending.append((self._last, batch))
 
     def _take(self) -> int:
         """Now (never before an event already stamped), with the pending changes turned into lines."""
         with self._lock:
-            self._last = now = max(int(self.appliance.clock.now()), self._last)
+            self._last = now = max(int(self.clock.now()), self._last)
             pending, self._pending = self._pending, []
         for ts, batch in pending:
             self._lines.extend(fmt.batch_lines(ts, batch))

@@ -15,10 +15,13 @@ Choices where the guide is silent:
 - the layouts above (the guide names the event types and tables but prints no example line); ids are strings,
   as JSON object keys must be; one line per event type per committed model change, so a change made in one
   transaction shares one timestamp;
-- fields the archive tables document beyond the live model (customer_client.private_ip/public_ip,
-  representative.console_in_focus, hostname, ..., and the table representative_support_session_tool) are
-  null (blank), except `connected`, which is 1: the live model only holds connected clients and
-  representatives;
+- the endpoint fields (customer_client and representative public_ip, private_ip, hostname,
+  operating_system) are the live model's strings (state.py: archive-only fields), never null: real
+  integrations call `public_ip.split(':', 1)` on every row; the other fields the archive tables document
+  beyond the live model (representative.console_in_focus, selected_support_session_id,
+  representative_support_session.selected_support_session_service_tool, the table
+  representative_support_session_tool) are null (blank), except `connected`, which is 1: the live model
+  only holds connected clients and representatives;
 - session events come from the history store; those with no JSON table in the guide (Session Start, Session
   End, Conference Member ..., External Key) are left out, as the guide leaves them out for presentations;
   documented fields the store does not hold are null; `performed_by` and `destination` are objects

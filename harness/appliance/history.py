@@ -20,7 +20,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from harness.appliance import db, directory
+from harness.appliance import db, directory, endpoints
 
 DDL = """
 CREATE TABLE IF NOT EXISTS hist_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -424,13 +424,6 @@ IN_PROGRESS_LSID = "5bf07601298b495b87310da9ce571e22"
 GUIDE_PRESENTATION = "6d547436638c41ad8f945388d2d465d2"
 
 
-def _public_ip(rng: random.Random) -> str:
-    """Field quirk: a port on public_ip, and now and then a bracketed IPv6 address."""
-    if rng.random() < 0.25:
-        return f"[2a01:4f8::{rng.randrange(1, 0xFFFF):x}]:{rng.randrange(49152, 65535)}"
-    return f"198.51.100.{rng.randrange(1, 254)}:{rng.randrange(49152, 65535)}"
-
-
 def session_rep(rep_id: int, gsnumber: int, owner: int, primary: int, seconds: int) -> SessionRep:
     u = directory.user(rep_id)
     return SessionRep(
@@ -445,9 +438,9 @@ def _support_session(
 ) -> SupportSession:
     gs_cust, gs_rep = rng.randrange(10, 90), rng.randrange(100, 190)
     username, name, company, host, os_ = rng.choice(CUSTOMERS)
-    private_ip = "Unknown" if rng.random() < 0.3 else f"192.168.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+    private_ip = endpoints.private_ip(rng)
     jump = method == "jump"
-    customer = Customer(gs_cust, host if jump else username, _public_ip(rng), private_ip, host, os_)
+    customer = Customer(gs_cust, host if jump else username, endpoints.public_ip(rng), private_ip, host, os_)
     if not jump:
         customer.name, customer.company = name, company
         customer.issue = (
@@ -546,7 +539,9 @@ def _presentation(rng: random.Random, lsid: str, start: int, end: int) -> Presen
         r.hostname, r.os, end - start,
     )  # fmt: skip
     who = Entity(r.gsnumber, "representative", r.display_name)
-    attendees = [(rng.randrange(10, 90), name, _public_ip(rng)) for _, name, *_ in rng.sample(CUSTOMERS, 2)]
+    attendees = [
+        (rng.randrange(10, 90), name, endpoints.public_ip(rng)) for _, name, *_ in rng.sample(CUSTOMERS, 2)
+    ]
     events = [Event(start, "Session Start", SYSTEM)]
     for gsnumber, name, _ in attendees:
         events.append(

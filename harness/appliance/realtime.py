@@ -35,7 +35,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from harness.appliance.state import TABLES, Batch, Change, Subscription
+from harness.appliance.state import TABLES, Batch, Change, Subscription, realtime_row
 
 log = logging.getLogger("harness.appliance.realtime")
 
@@ -80,8 +80,11 @@ def model_update(changes: Iterable[Change]) -> dict[str, Any] | None:
         if change.kind == "delete":
             sections["delete"].setdefault(change.table, []).extend(str(i) for i in change.rows)
         elif change.kind in ("insert", "update"):
-            table = sections[change.kind].setdefault(change.table, {})
-            table.update((str(i), dict(row)) for i, row in change.rows.items())
+            # Archive-only fields stay out; an update of nothing else is no update here.
+            shown = ((str(i), realtime_row(change.table, row)) for i, row in change.rows.items())
+            rows = {i: row for i, row in shown if row}
+            if rows:
+                sections[change.kind].setdefault(change.table, {}).update(rows)
     message: dict[str, Any] = {"type": "model_update"}
     message.update((kind, tables) for kind, tables in sections.items() if tables)
     return message if len(message) > 1 else None

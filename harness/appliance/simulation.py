@@ -21,7 +21,7 @@ import logging
 import random
 import threading
 
-from harness.appliance import directory, history
+from harness.appliance import directory, endpoints, history
 from harness.appliance.world import Arrival, Target, World, WorldError
 
 log = logging.getLogger("harness.appliance.simulation")
@@ -144,10 +144,10 @@ class Simulation:
             name=name,
             company=company,
             hostname=host,
-            operating_system=os_,
+            operating_system=endpoints.UNKNOWN if self.rng.random() < 0.1 else os_,
             client_type=client_type,
-            public_ip=f"198.51.100.{self.rng.randrange(1, 255)}:{self.rng.randrange(49152, 65535)}",
-            private_ip=f"192.168.{self.rng.randrange(256)}.{self.rng.randrange(1, 255)}",
+            public_ip=endpoints.public_ip(self.rng),
+            private_ip=endpoints.private_ip(self.rng),
             elevated=self.rng.random() < 0.3,
             site_id=1 if self.rng.random() < 0.8 else 2,
         )

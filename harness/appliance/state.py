@@ -15,6 +15,12 @@ References (the guide's "foreign key" fields), and what deleting a referenced ro
 
 Values are stored as they go on the wire: integers and timestamps as int, booleans as 0/1 (the guide documents
 them as `1` / `0`), strings as str; an absent optional field is simply not in the row.
+
+The model also holds the endpoint fields the archive tables document and the real-time tables do not
+(customer_client.private_ip/public_ip, representative.hostname/operating_system/private_ip/public_ip:
+"JSON Tables and Fields for model_insert and model_update"), with the string values real archives carry
+(DESIGN.md, Facts: a port on public_ip, IPv6 bracketed, `Unknown`). They are `realtime=False`: the
+real-time API shows a row through `realtime_row`, the archives show all of it.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class Field:
     on_delete: str = RESTRICT  # what deleting the referenced row does to this row
     optional: bool = False
     choices: tuple | None = None
+    realtime: bool = True  # False: an archive-only field, left out of the real-time API's rows
 
 
 def _ts() -> Field:
@@ -54,6 +61,11 @@ def _ts() -> Field:
 
 def _str(optional: bool = False, choices: tuple | None = None) -> Field:
     return Field(STRING, optional=optional, choices=choices)
+
+
+def _archived() -> Field:
+    """A string the archive tables document and the real-time tables do not."""
+    return Field(STRING, realtime=False)
 
 
 def _ref(table: str, on_delete: str, optional: bool = False) -> Field:
@@ -78,6 +90,8 @@ TABLES: dict[str, dict[str, Field]] = {
         "elevated": Field(BOOLEAN),
         "hostname": _str(),
         "operating_system": _str(),
+        "private_ip": _archived(),
+        "public_ip": _archived(),
         "support_session_id": _ref("support_session", CASCADE),
     },
     "queue": {
@@ -89,8 +103,12 @@ TABLES: dict[str, dict[str, Field]] = {
     },
     "representative": {
         "created_timestamp": _ts(),
+        "hostname": _archived(),
+        "operating_system": _archived(),
         "private_display_name": _str(),
+        "private_ip": _archived(),
         "public_display_name": _str(),
+        "public_ip": _archived(),
         "queue_id": _ref("queue", RESTRICT),
         "routing_available": Field(BOOLEAN),
         "routing_busy": Field(BOOLEAN),
@@ -164,6 +182,18 @@ TABLES: dict[str, dict[str, Field]] = {
         "representative_id": _ref("representative", CASCADE),
     },
 }
+
+# table -> the fields the real-time API leaves out (empty for most tables)
+ARCHIVE_ONLY: dict[str, frozenset[str]] = {
+    name: frozenset(n for n, f in fields.items() if not f.realtime) for name, fields in TABLES.items()
+}
+
+
+def realtime_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row (or changed fields) as the real-time API shows it: without the archive-only fields."""
+    hidden = ARCHIVE_ONLY[table]
+    return {k: v for k, v in row.items() if k not in hidden} if hidden else dict(row)
+
 
 # target table -> [(referring table, field)]
 REFERRERS: dict[str, list[tuple[str, str]]] = {name: [] for name in TABLES}
@@ -567,11 +597,19 @@ def seed_minimal(state: LiveState) -> dict[str, int]:
             "queue",
             {"name": "Escalations", "code_name": "escalations", "support_team_id": "2", "type": "team"},
         )
-        for n, (user, display, role) in enumerate((("alice", "Alice", "lead"), ("bob", "Bob", "member")), 1):
+        consoles = (  # the representatives' machines, as real archives show them
+            ("alice", "Alice", "lead", "SD-WS-01", "Windows 10 Pro x64", "10.0.0.5", "203.0.113.5:50122"),
+            ("bob", "Bob", "member", "", "Unknown", "Unknown", "[2001:db8::b0b]:51200"),
+        )
+        for n, (user, display, role, host, os_, private, public) in enumerate(consoles, 1):
             personal = ids[f"queue_{user}"] = tx.insert("queue", {"name": display, "type": "personal"})
             rep = ids[f"rep_{user}"] = tx.insert(
                 "representative",
                 {
+                    "hostname": host,
+                    "operating_system": os_,
+                    "private_ip": private,
+                    "public_ip": public,
                     "private_display_name": f"{display} (private)",
                     "public_display_name": display,
                     "queue_id": personal,
@@ -613,6 +651,8 @@ def seed_minimal(state: LiveState) -> dict[str, int]:
                 "elevated": 0,
                 "hostname": "carol-pc",
                 "operating_system": "Windows 10 Enterprise x64",
+                "private_ip": "192.168.1.23",
+                "public_ip": "198.51.100.23:56722",
                 "support_session_id": session,
             },
         )

@@ -22,6 +22,7 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.appliance import directory, history
 from harness.appliance.directory import EXTERNAL_KEY
@@ -127,6 +128,53 @@ class Active:
     surveys: list[Survey] = field(default_factory=list)
 
 
+# --- the live model's rows as they are made (World, and the archives of the seeded days) -------------------
+
+
+def team_queue_row(team: directory.Team) -> dict[str, Any]:
+    return {"name": team.name, "code_name": team.code_name, "support_team_id": str(team.id), "type": "team"}
+
+
+def personal_queue_row(user: directory.User) -> dict[str, Any]:
+    return {"name": user.public_display_name, "type": "personal"}
+
+
+def representative_row(user: directory.User, queue_row: int) -> dict[str, Any]:
+    """The live model's row of a representative who has just logged in (available, not idle)."""
+    routing = directory.REP_STATUSES["available"]
+    return {
+        # The console's machine, as reports show it; no hostname is a blank string (real archives: strings).
+        "hostname": user.hostname or "",
+        "operating_system": user.os,
+        "private_ip": user.private_ip,
+        "public_ip": user.public_ip,
+        "private_display_name": user.private_display_name,
+        "public_display_name": user.public_display_name,
+        "queue_id": queue_row,
+        "routing_available": routing[0],
+        "routing_busy": routing[1],
+        "routing_enabled": 1,
+        "routing_idle": 0,
+        "skill_code_names": ",".join(user.skills),
+        "type": "invited" if user.invited else "normal",
+        "user_id": user.id,
+        "username": user.username,
+    }
+
+
+def customer_client_row(arrival: Arrival, session_row: int) -> dict[str, Any]:
+    """The live model's row of a customer client that has just connected for a support_session row."""
+    return {
+        "client_type": arrival.client_type,
+        "elevated": int(arrival.elevated),
+        "hostname": arrival.hostname,
+        "operating_system": arrival.operating_system,
+        "private_ip": arrival.private_ip,
+        "public_ip": arrival.public_ip,
+        "support_session_id": session_row,
+    }
+
+
 def check_fields(values: dict[str, str]) -> None:
     """The guide's limits on custom fields and the external key."""
     for name, value in values.items():
@@ -153,13 +201,7 @@ class World:
         self._next_gs = 100
         history.ensure(self.db_path)
         with self.state.transaction() as tx:
-            self.team_queues = {
-                t.id: tx.insert(
-                    "queue",
-                    {"name": t.name, "code_name": t.code_name, "support_team_id": str(t.id), "type": "team"},
-                )
-                for t in directory.TEAMS
-            }
+            self.team_queues = {t.id: tx.insert("queue", team_queue_row(t)) for t in directory.TEAMS}
         self._guide_key()
 
     # --- helpers -----------------------------------------------------------------------------------------
@@ -183,9 +225,7 @@ class World:
             row = self._personal.get(target.id)
             if row is None:
                 user = directory.user(target.id)
-                row = self._personal[target.id] = tx.insert(
-                    "queue", {"name": user.public_display_name, "type": "personal"}
-                )
+                row = self._personal[target.id] = tx.insert("queue", personal_queue_row(user))
             return row
         return self.team_queues[1 if target.kind == "general" else target.id]
 
@@ -291,25 +331,9 @@ class World:
             if user_id in self.logged_in:
                 return self.logged_in[user_id]
             now = self.now()
-            routing = directory.REP_STATUSES["available"]
             with self.state.transaction() as tx:
                 queue = self._queue_row(Target("rep", user_id), tx)
-                row = tx.insert(
-                    "representative",
-                    {
-                        "private_display_name": user.private_display_name,
-                        "public_display_name": user.public_display_name,
-                        "queue_id": queue,
-                        "routing_available": routing[0],
-                        "routing_busy": routing[1],
-                        "routing_enabled": 1,
-                        "routing_idle": 0,
-                        "skill_code_names": ",".join(user.skills),
-                        "type": "invited" if user.invited else "normal",
-                        "user_id": user.id,
-                        "username": user.username,
-                    },
-                )
+                row = tx.insert("representative", representative_row(user, queue))
                 for team in directory.teams_of(user_id):
                     role = dict(team.members)[user_id]
                     tx.insert(
@@ -445,16 +469,7 @@ class World:
                 if team_queue is not None:
                     session["primary_team_queue_id"] = team_queue
                 row = tx.insert("support_session", session)
-                client = tx.insert(
-                    "customer_client",
-                    {
-                        "client_type": arrival.client_type,
-                        "elevated": int(arrival.elevated),
-                        "hostname": arrival.hostname,
-                        "operating_system": arrival.operating_system,
-                        "support_session_id": row,
-                    },
-                )
+                client = tx.insert("customer_client", customer_client_row(arrival, row))
                 for code, value in fields.items():
                     if code != EXTERNAL_KEY:
                         tx.insert(

@@ -14,6 +14,7 @@ ARC-JSON-*).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from lxml import etree
 from harness.catalogue.archive import OPTIONAL_DATA, SESSION_EVENTS
 from harness.checks.reporting import DATE_SLACK_S, DAY_S, integer, time_of, utc_midnight
 from harness.validate import one_line
-from harness.verdicts import CheckFailed, warn
+from harness.verdicts import CheckFailed, judged, warn
 
 EVENT_SPAN_S = 600  # "event archives contain events spanning an interval of ten minutes"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -107,6 +108,14 @@ FOREIGN_KEYS: dict[str, dict[str, str]] = {
 
 EVENT_TYPES = ("model_insert", "model_update", "model_delete", "truncate_model", "session_event")
 
+# "The endpoint's public IP address", "The private IP address of the representative's system", ... (ARC-JSON-015)
+IP_FIELDS = ("private_ip", "public_ip")
+IP_TABLES = ("customer_client", "representative", "attendee")
+# Strings on every customer_client and representative row in real archives (ARC-JSON-016)
+ENDPOINT_FIELDS = ("hostname", "operating_system", "private_ip", "public_ip")
+ENDPOINT_TABLES = ("customer_client", "representative")
+UNKNOWN = "Unknown"  # what real archives and reports write for an address or system they do not know
+
 # "JSON Tables and Fields for Presentation Session Events": Screen Recording of a presentation
 PRESENTATION_SCREEN_RECORDING = ("presenter_id", "download_url", "view_url", "appliance_guid")
 # "The following session events are excluded from the archive file: Session Start, Session End,
@@ -144,7 +153,9 @@ def listing_entries(items: Iterable[etree._Element]) -> list[ArchiveEntry]:
             out.append(ArchiveEntry(kind, index, time, end=end))
         else:
             ev = integer(
-                el.findtext("event_archive_index"), f"<state_archive> {index} <event_archive_index>", "ARC-LIST-005"
+                el.findtext("event_archive_index"),
+                f"<state_archive> {index} <event_archive_index>",
+                "ARC-LIST-005",
             )
             out.append(ArchiveEntry(kind, index, time, event_index=ev))
     return out
@@ -245,7 +256,9 @@ def table_rows(table: str, rows: Any, where: str, complete: bool, state: bool = 
     shape_req, value_req = ("ARC-JSON-001", "ARC-JSON-003") if state else ("ARC-JSON-009", "ARC-JSON-009")
     complete_req = "ARC-JSON-004" if state else "ARC-JSON-009"
     if not isinstance(rows, dict):
-        raise CheckFailed(f"{where}: table {table} is {type(rows).__name__}, not an object of rows", shape_req)
+        raise CheckFailed(
+            f"{where}: table {table} is {type(rows).__name__}, not an object of rows", shape_req
+        )
     fields = TABLES.get(table)
     if fields is None:
         warn(f"{where}: table {table!r} is not in the guide's tables", "ARC-JSON-002")
@@ -253,7 +266,9 @@ def table_rows(table: str, rows: Any, where: str, complete: bool, state: bool = 
     for row_id, row in rows.items():
         _row_id(table, row_id)
         if not isinstance(row, dict):
-            raise CheckFailed(f"{where}: {table} row {row_id} is {type(row).__name__}, not an object", shape_req)
+            raise CheckFailed(
+                f"{where}: {table} row {row_id} is {type(row).__name__}, not an object", shape_req
+            )
         for name, value in row.items():
             kind = fields.get(name)
             if kind is None:
@@ -274,6 +289,62 @@ def table_rows(table: str, rows: Any, where: str, complete: bool, state: bool = 
                     f"{where}: {table} row {row_id} lacks {', '.join(missing)} (all fields, even if blank)",
                     complete_req,
                 )
+        endpoint_values(table, row_id, row, where)
+    if table in ENDPOINT_TABLES:
+        blank = [(i, f) for i, r in rows.items() if isinstance(r, dict) for f in ENDPOINT_FIELDS
+                 if f in r and r[f] is None]  # fmt: skip
+        if blank:
+            shown = ", ".join(f"{i} {f}" for i, f in blank[:4]) + (" ..." if len(blank) > 4 else "")
+            warn(
+                f"{where}: {len(blank)} null endpoint value(s) in {table} ({shown}); real archives carry"
+                " strings there, and integrations call public_ip.split(':', 1) on every row",
+                "ARC-JSON-016",
+            )
+        elif rows:
+            judged("ARC-JSON-016")
+
+
+def ip_address(value: str) -> bool:
+    """An IP address as real archives write one: IPv4 or IPv6, with the port it connected from or without
+    (`203.0.113.7:56722`; with a port, IPv6 is bracketed: `[2a01:db8::7]:56722`), or `Unknown`."""
+    if value.lower() == UNKNOWN.lower():  # the field's `Unknown`; its case is no address's business
+        return True
+    host, port = value, None
+    if value.startswith("["):
+        host, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return False
+        port = rest[1:] if rest else None
+        versions = (6,)
+    elif value.count(":") == 1:  # IPv4 with a port (an IPv6 address has two colons at least)
+        host, _, port = value.partition(":")
+        versions = (4,)
+    else:
+        versions = (4, 6)
+    if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) <= 65535):
+        return False
+    try:
+        return ipaddress.ip_address(host).version in versions
+    except ValueError:
+        return False
+
+
+def endpoint_values(table: str, row_id: str, row: dict[str, Any], where: str) -> None:
+    """public_ip and private_ip hold IP addresses (ARC-JSON-015): judged only when they are strings (the
+    kind is ARC-JSON-003/009, a null ARC-JSON-016)."""
+    if table not in IP_TABLES:
+        return
+    for name in IP_FIELDS:
+        value = row.get(name)
+        if not isinstance(value, str) or not value:  # "" is blank
+            continue
+        if not ip_address(value):
+            raise CheckFailed(
+                f"{where}: {table} row {row_id} {name} is {value!r}, not an IP address (with or without its"
+                " port; IPv6 with a port bracketed) nor Unknown",
+                "ARC-JSON-015",
+            )
+        judged("ARC-JSON-015")
 
 
 def parse_json(text: bytes, where: str, req: str | None = None) -> Any:
@@ -365,7 +436,9 @@ def event_archive(
                     "ARC-JSON-010" if kind == "session_event" else "ARC-JSON-008",
                 )
             if not start <= ts <= end:
-                raise CheckFailed(f"{where}: timestamp {ts} outside the archive's {start}..{end}", "ARC-JSON-008")
+                raise CheckFailed(
+                    f"{where}: timestamp {ts} outside the archive's {start}..{end}", "ARC-JSON-008"
+                )
             if last is not None and ts < last:
                 raise CheckFailed(
                     f"{where}: timestamp {ts} after {last}: not ordered from oldest to newest", "ARC-JSON-008"
@@ -397,7 +470,8 @@ def session_event(line: dict[str, Any], where: str, presentations: set[str]) -> 
     lsid, name, data = line["lsid"], line["name"], line.get("data")
     if lsid.lower() in presentations and name in EXCLUDED_PRESENTATION_EVENTS:
         raise CheckFailed(
-            f"{where}: {name} of presentation {lsid}, an event the guide excludes from archives", "ARC-JSON-012"
+            f"{where}: {name} of presentation {lsid}, an event the guide excludes from archives",
+            "ARC-JSON-012",
         )
     fields = SESSION_EVENTS.get(name)
     if fields is None:
@@ -415,3 +489,150 @@ def session_event(line: dict[str, Any], where: str, presentations: set[str]) -> 
     missing = [f for f in fields if f not in data and f not in OPTIONAL_DATA]
     if missing:
         warn(f"{where}: {name} data lacks {', '.join(missing)}", "ARC-JSON-011")
+
+
+# --- replay ---------------------------------------------------------------------------------------------------
+# "Integrations must choose the appropriate archive and replay events from that archive to reconstruct the
+# state at a given point in time." (ARC-REPLAY-001: to the next state archive; ARC-REPLAY-002: to what the
+# real-time API shows)
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+SHOWN = 8  # differences named in a failure
+# Fields that say which row a row is: the same id in the same lifetime of the model is the same row.
+IDENTITY = {"support_session": ("lsid",), "presentation_session": ("lsid",), "representative": ("user_id",)}
+
+
+def chain(
+    entries: Iterable[ArchiveEntry], state: ArchiveEntry, until: int | None = None
+) -> list[ArchiveEntry] | None:
+    """The event archives that follow `state` without a gap: from the one its event_archive_index names,
+    starting at the snapshot, each starting where the one before ends, up to the one that reaches `until`
+    (None: as far as they are listed, maybe none yet). None when they do not reach `until` (a gap: the
+    processes did not run, or an archive is not listed)."""
+    run: list[ArchiveEntry] = []
+    for e in sorted((e for e in entries if e.kind == "event" and e.end is not None), key=lambda e: e.time):
+        if e.time < state.time:
+            continue
+        if until is not None and run and run[-1].end >= until:
+            break
+        first = not run and e.index == state.event_index and e.time <= state.time + 1
+        if not (first or run and run[-1].end <= e.time <= run[-1].end + 1):  # +1: an inclusive <end_time>
+            break
+        run.append(e)
+    if until is None:
+        return run
+    return run if run and run[-1].end >= until else None
+
+
+def replay(state: dict[str, Any] | None, lines: Iterable[dict[str, Any]]) -> tuple[Tables, list[str]]:
+    """The guide's recipe, from a state archive: model_insert and model_update add or merge rows by id,
+    model_delete removes ids, truncate_model "clean[s] all rows from all tables". Returns the tables and the
+    lines that do not apply to the model they reach (an insert of a row it has, an update or delete of a
+    row it lacks: "This ID is unique for the lifetime of the model")."""
+    tables: Tables = {t: {str(i): dict(r) for i, r in rows.items() if isinstance(r, dict)}
+                      for t, rows in (state or {}).items() if isinstance(rows, dict)}  # fmt: skip
+    problems: list[str] = []
+    for n, line in enumerate(lines, 1):
+        kind = line.get("type")
+        if kind == "truncate_model":
+            tables = {}
+            continue
+        if kind not in ("model_insert", "model_update", "model_delete"):
+            continue
+        for table, rows in line.items():
+            if table in ("type", "timestamp"):
+                continue
+            live = tables.setdefault(table, {})
+            if kind == "model_delete":
+                for row_id in rows if isinstance(rows, (list, dict)) else [rows]:
+                    if live.pop(str(row_id), None) is None:
+                        problems.append(f"line {n}: model_delete of {table} {row_id}, a row the model lacks")
+                continue
+            for row_id, fields in (rows if isinstance(rows, dict) else {}).items():
+                if not isinstance(fields, dict):
+                    continue
+                row = live.get(str(row_id))
+                if (row is None) != (kind == "model_insert"):
+                    has = "has" if row is not None else "lacks"
+                    problems.append(f"line {n}: {kind} of {table} {row_id}, a row the model {has}")
+                live.setdefault(str(row_id), {}).update(fields)
+    return tables, problems
+
+
+def differences(replayed: Tables, state: dict[str, Any]) -> dict[tuple[str, str, str | None], str]:
+    """Where a replayed model and a state archive differ, by (table, row id, field or None for the row):
+    a row only one of them has, a field whose values differ (a field one lacks counts as null)."""
+    out: dict[tuple[str, str, str | None], str] = {}
+    for table in sorted(set(replayed) | {t for t, rows in state.items() if isinstance(rows, dict)}):
+        ours = replayed.get(table, {})
+        theirs = state.get(table) if isinstance(state.get(table), dict) else {}
+        for row_id in sorted(set(ours) | set(theirs), key=lambda i: (len(i), i)):
+            a, b = ours.get(row_id), theirs.get(row_id)
+            if a is None or not isinstance(b, dict):
+                where = "the state archive" if a is None else "the replay"
+                out[(table, row_id, None)] = f"{table} row {row_id} only in {where}"
+                continue
+            for name in sorted(set(a) | set(b)):
+                if a.get(name) != b.get(name):
+                    out[(table, row_id, name)] = (
+                        f"{table} row {row_id} {name}: replayed {a.get(name)!r}, archived {b.get(name)!r}"
+                    )
+    return out
+
+
+def replay_to_state(
+    before: dict[str, Any], lines: list[dict[str, Any]], after: dict[str, Any], at: int, where: str
+) -> None:
+    """A state archive + the event archives after it reconstruct the next state archive, taken at `at`,
+    table by table, row by row and field by field (ARC-REPLAY-001). Lines stamped `at` itself may fall on
+    either side of that snapshot (a timestamp has seconds only): a difference is one under both readings."""
+    lines = [line for line in lines if not isinstance(line.get("timestamp"), int) or line["timestamp"] <= at]
+    earlier = [line for line in lines if not isinstance(line.get("timestamp"), int) or line["timestamp"] < at]
+    model, problems = replay(before, lines)
+    found = differences(model, after)
+    if len(earlier) < len(lines):
+        found = {k: v for k, v in differences(replay(before, earlier)[0], after).items() if k in found}
+    if problems or found:
+        raise CheckFailed(
+            f"{where}: replaying the event archives does not give the next state archive: "
+            + _some([*problems, *found.values()]),
+            "ARC-REPLAY-001",
+        )
+    if any(line.get("type") == "truncate_model" for line in lines):
+        judged("ARC-JSON-013")  # the rows after it, and only those, made the next state archive
+
+
+def replay_to_realtime(model: Tables, at: int, realtime: Tables, where: str) -> int:
+    """The archives' model at `at` (a state archive + the event archives after it) and the real-time API's
+    model, seen later, are one model (ARC-REPLAY-002): a row the real-time API shows that was created before
+    `at` is in the archives' model, in the same table under the same id; a row both hold is the same row
+    (its created_timestamp, and the lsid or user_id that identify it). Rows created at or after `at` and
+    fields that may have changed since are not judged: the real-time API shows only the present. Returns
+    how many rows both hold."""
+    found, both = [], 0
+    for table, rows in sorted(realtime.items()):
+        archived = model.get(table, {})
+        for row_id, row in rows.items():
+            old = archived.get(row_id)
+            created = row.get("created_timestamp")
+            if old is None:
+                if isinstance(created, int) and not isinstance(created, bool) and created < at:
+                    found.append(f"{table} row {row_id} (created {created}) is not in the archives' model")
+                continue
+            both += 1
+            for name in ("created_timestamp", *IDENTITY.get(table, ())):
+                if name in row and old.get(name) != row[name]:
+                    found.append(
+                        f"{table} row {row_id} {name}: archived {old.get(name)!r}, real-time {row[name]!r}"
+                    )
+    if found:
+        raise CheckFailed(
+            f"{where}: the archives' model of {at} and the real-time model disagree: " + _some(found),
+            "ARC-REPLAY-002",
+        )
+    return both
+
+
+def _some(found: list[str]) -> str:
+    more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
+    return "; ".join(found[:SHOWN]) + more
