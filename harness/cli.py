@@ -142,6 +142,12 @@ def validate(
     " username/password parameters, nothing newer).",
 )
 @click.option("--namespace", help="Namespace of the XML answers: a family base or its /command URI.")
+@click.option(
+    "--tidy",
+    is_flag=True,
+    help="Compact XML with every optional element, instead of the field's shape (blank line after the "
+    "declaration, irregular indentation, optional elements left out as real appliances do).",
+)
 def serve(
     host: str,
     port: int,
@@ -154,6 +160,7 @@ def serve(
     state_archive_api: bool,
     api_version: str,
     namespace: str | None,
+    tidy: bool,
 ) -> None:
     """Run the embedded reference appliance (first line: `listening on <base URL>`; second:
     `target file: <data>/target.toml`, a target file for `rs-harness certify --target-file`)."""
@@ -172,6 +179,7 @@ def serve(
         simulate=simulation,
         state_archive_api=state_archive_api,
         api_version=api_version,
+        tidy=tidy,
     )
     if namespace:
         config.namespaces = namespaces_for(namespace)

@@ -82,6 +82,26 @@ def test_every_guide_example_gives_a_clean_brcs_file(url, query) -> None:
     assert r.content.startswith(b"BRCS1.0\n")
 
 
+def test_the_guides_own_pinned_client_example_is_generated(url) -> None:
+    """Both guides' example of "a valid Client Scripting API request" is start_pinned_client_session, which
+    only the 12.1 guide defines: a 1.21.1 appliance serves its script (judged by that definition) instead
+    of refusing it; a missing or over-long search_string is still refused by that definition."""
+    query = "type=rep&operation=generate&action=start_pinned_client_session&search_string=ABCDEFG02"
+    r = httpx.get(f"{url}/api/client_script?{query}")
+    assert r.status_code == 200, r.text
+    commands = brcs.parse(r.content).commands
+    assert [c.action for c in commands] == ["login", "start_pinned_client_session", "delete_script_file"]
+    assert "search_string=ABCDEFG02" in r.text
+    # on 1.21.1 it is not in the version's own list: that is the linter's BRCS-021 note, nothing else
+    issues = brcs.lint(r.content, filename="start_pinned_client_session.brcs-example")
+    assert {i.rule for i in issues if brcs.RULE_BY_ID[i.rule].level == "MUST"} <= {"BRCS-021"}
+    for bad in ("", "&search_string=" + "x" * 1025):
+        r = httpx.get(
+            f"{url}/api/client_script?type=rep&operation=generate&action=start_pinned_client_session{bad}"
+        )
+        assert r.status_code == 400, r.text
+
+
 def test_parameters_survive_the_round_trip(url) -> None:
     r = httpx.get(
         f"{url}/api/client_script",

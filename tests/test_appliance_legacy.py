@@ -624,3 +624,12 @@ def test_a_1_21_1_appliance_keeps_access_denied_otherwise(current, path, params)
     assert r.status_code == 401 and r.json()["error"] == "access_denied"
     r = httpx.get(url + "/api/command.ns", params={"username": "u"}, headers={"Authorization": "Bearer x"})
     assert r.status_code == 401 and r.json()["error"] == "access_denied"
+
+
+def test_a_tidy_appliance_answers_ttl_and_external_key_always(tmp_path) -> None:
+    appliance = Appliance(ApplianceConfig(tmp_path, api_version="1.7.0", tidy=True))
+    with running(appliance) as url:
+        r = command((appliance, url), action="generate_session_key", type="support", queue_id="general")
+        tree = legacy_xml(r, "session_key")
+    assert text_of(tree, "n:ttl") == "86400"  # the maximum session key timeout
+    assert tree.find("n:external_key", {"n": NS}) is not None and text_of(tree, "n:external_key") == ""

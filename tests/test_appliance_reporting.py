@@ -16,6 +16,7 @@ import httpx
 import pytest
 from conftest import bearers
 from conftest import valid_xml as valid
+from lxml import etree
 
 from harness.appliance import history, reporting, server
 from harness.appliance.app import Appliance, ApplianceConfig
@@ -155,11 +156,10 @@ DOWNLOAD_EXAMPLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    appliance = Appliance(
-        ApplianceConfig(tmp_path_factory.mktemp("reporting"), seed=7), clock=ManualClock(NOW)
-    )
+@pytest.fixture(scope="module", params=["field", "tidy"])
+def served(tmp_path_factory, request):
+    config = ApplianceConfig(tmp_path_factory.mktemp("reporting"), seed=7, tidy=request.param == "tidy")
+    appliance = Appliance(config, clock=ManualClock(NOW))
     with server.running(appliance) as url:
         yield appliance, url, bearers(appliance, url)
 
@@ -189,6 +189,35 @@ def test_downloads_answer_a_documented_error(served, query) -> None:
     r = get(served, query)
     assert r.status_code == 200
     assert b"No " in valid(r, "error")
+
+
+def local_tree(body: bytes) -> etree._Element:
+    """An answer parsed as integrations do: the namespace stripped from every tag."""
+    tree = etree.fromstring(body)
+    for el in tree.iter():
+        el.tag = etree.QName(el).localname
+    return tree
+
+
+def test_optional_elements_are_left_out_as_the_field_does(served) -> None:
+    """Field shape: a third of the listing's summaries are empty (no <lseq>), the same ones in every answer,
+    and the system's session events come without <performed_by>; a tidy appliance gives every element."""
+    appliance, *_ = served
+    query = "generate_report=SupportSessionListing&start_date=2016-10-01&duration=0"  # up to now
+    listing = local_tree(valid(get(served, query), "session_summary_list"))
+    summaries = listing.findall("session_summary")
+    bare = [s.get("lsid") for s in summaries if s.find("lseq") is None]
+    assert summaries and all(len(s) == 0 for s in summaries if s.get("lsid") in bare)
+    again = local_tree(get(served, query).content)
+    assert bare == [s.get("lsid") for s in again.findall("session_summary") if s.find("lseq") is None]
+    sessions = local_tree(valid(get(served, query.replace("Listing", "")), "session_list"))
+    by = [e.find("performed_by") for e in sessions.findall("session/session_details/event")]
+    types = {None if p is None else p.get("type") for p in by}
+    assert {"representative", "customer"} <= types
+    if appliance.config.tidy:
+        assert not bare and "system" in types and None not in types
+    else:  # the system's events are the ones without a performer
+        assert 0 < len(bare) < len(summaries) and None in types and "system" not in types
 
 
 @pytest.mark.parametrize("path", ["/api/reporting", "/api/reporting.ns"])

@@ -170,3 +170,20 @@ def test_a_certificate_that_does_not_name_the_host_is_insecure_instead(tmp_path:
     path = write_target_file(tmp_path, "https://192.0.2.7:8443", seed_accounts(), cert)
     data = tomllib.loads(path.read_text())
     assert data["insecure"] is True and "ca_bundle" not in data
+
+
+def test_certify_passes_a_tidy_appliance(served, tmp_path: Path, capsys) -> None:
+    """The checks accept both byte shapes: the field's (every default certify) and serve --tidy's (compact,
+    every optional element), with the embedded appliance's seed and speed and every profile."""
+    from harness.certify import certify
+
+    url, path = served("--tidy", "--seed", "7", "--speed", "4")
+    assert httpx.get(f"{url}/api/command.xsd").status_code == 200
+    code, report_dir = certify(
+        reports=str(tmp_path / "reports"), run_id="tidy", target_file=str(path), profile="destructive"
+    )
+    console = capsys.readouterr().out
+    data = json.loads((report_dir / "results.json").read_text())
+    failures = [(c["id"], c["reason"]) for c in data["checks"] if c["verdict"] == "FAIL"]
+    assert code == 0 and not failures, failures or console
+    assert data["counts"]["PASS"] > 600, data["counts"]

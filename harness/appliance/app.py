@@ -22,6 +22,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -44,6 +45,7 @@ from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.simulation import Simulation
 from harness.appliance.state import LiveState
 from harness.appliance.world import World
+from harness.appliance.xmlresponse import ShapeMiddleware
 from harness.appliance.xsd_route import routes as xsd_routes
 from harness.namespaces import API_VERSIONS, DOCUMENTED, KINDS
 
@@ -67,6 +69,7 @@ class ApplianceConfig:
     hostname: str = "localhost"  # the public site name the appliance reports
     product_version: str = ""  # default: the release whose guide api_version follows (PRODUCT_VERSIONS)
     api_version: str = "1.21.1"  # the personality: 1.21.1 or 1.7.0 (serve --api-version)
+    tidy: bool = False  # serve --tidy: compact XML with every optional element; default: the field's shape
     namespaces: dict[str, str] = field(default_factory=dict)  # default: those api_version documents
 
     def __post_init__(self) -> None:
@@ -206,6 +209,7 @@ def _application(appliance: Appliance, routes: list) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(ShapeMiddleware, tidy=appliance.config.tidy)],
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.appliance = appliance

@@ -8,7 +8,8 @@ command namespace; HTTP 200 for failures the guide documents as <error> answers 
 malformed request (no or unknown action, multipart, a body that is not UTF-8 form data), 403 when the
 account's perm_command does not allow the action, 413 for a body over 1 MiB, 501 for an action of the
 guide this build does not implement yet (none since command_actions.py). A repeated parameter keeps its
-first value.
+first value. An unknown action is answered <error>Invalid action</error>, the field's wording (integrations
+compare it as text), without echoing the name.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from starlette.routing import Route
 from harness.appliance import health
 from harness.appliance.accounts import Account
 from harness.appliance.params import xml_api_call
-from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize
+from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize, tidy
 
 # Every action of the guide's list ("Required Parameters for Command API", plus those with their own
 # sections), with the access it needs: read-only actions work with read_only or full_access.
@@ -84,10 +85,10 @@ _TIMESTAMP = "\ue000timestamp\ue000"  # a private-use mark: nothing the XML esca
 
 @functools.lru_cache(maxsize=256)
 def _api_info_template(
-    namespace: str, api_version: str, company: str, permissions: tuple
+    namespace: str, api_version: str, company: str, permissions: tuple, tidy: bool
 ) -> tuple[bytes, bytes]:
-    # Everything but the timestamp is fixed per account: integrations poll this action, so it is rendered
-    # once and the timestamp spliced in.
+    # Everything but the timestamp is fixed per account (and byte shape, which serialize() reads: `tidy` is
+    # in the cache key): integrations poll this action, so it is rendered once and the timestamp spliced in.
     root = Node("api_information")
     root.add("api_version", api_version)
     root.add("company_name", company)
@@ -103,7 +104,7 @@ def _api_info_template(
 async def get_api_info(call: Call) -> Response:
     config = call.appliance.config
     before, after = _api_info_template(
-        call.namespace, config.api_version, config.company_name, call.account.permission_items
+        call.namespace, config.api_version, config.company_name, call.account.permission_items, tidy()
     )
     body = b"%s%d%s" % (before, int(call.appliance.clock.now()), after)
     return Response(body, media_type=XML_TYPE)
@@ -123,7 +124,7 @@ async def endpoint(request: Request) -> Response:
         return error_response(namespace, "Missing required parameter: action", 400)
     needed = GUIDE_ACTIONS.get(name)
     if needed is None:
-        return error_response(namespace, f"Invalid action: {name}", 400)
+        return error_response(namespace, "Invalid action", 400)  # the field's wording, exactly
     access = account.command_access
     if access == "deny" or (needed == "full_access" and access != "full_access"):
         return error_response(namespace, f"The API account does not have {needed} access to {name}", 403)

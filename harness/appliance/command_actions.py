@@ -27,9 +27,11 @@ Choices where the guide is silent or contradicts itself (recorded in the issue n
   rows in the live model.
 - get_support_teams: support_session_count is the sessions waiting in the team's queue (guide's words);
   showmembers=0 is the same as leaving it out.
-- generate_session_key: <ttl> is always answered (the guide lists it; real appliances omit it when none was
-  asked); <queue>general</queue> answers without <queue_id> (field form; World makes general team 1's
-  queue); <external_key> is always answered, empty when none; url_hostname must be a syntactically valid
+- generate_session_key: in the field's shape (the default) <ttl> is answered only when the request gave a
+  ttl and <external_key> only when the key has one (a 19.1 appliance, captured), although the guide lists
+  both; a tidy appliance (ApplianceConfig.tidy) answers both always, <external_key> empty when none.
+  <queue>general</queue> answers without <queue_id> (field form; World makes general team 1's
+  queue); url_hostname must be a syntactically valid
   hostname (no port), any name is accepted (the embedded appliance does not know its sites' hostnames);
   session.skills items are trimmed and empty items dropped (an empty value means "no skills"); the mail
   subject and body are fixed text.
@@ -390,14 +392,17 @@ async def generate_session_key(call: Call) -> Response:
         return key, world.available(target)
 
     key, available = await run_in_threadpool(make)
+    tidy = call.appliance.config.tidy
     root = Node("session_key")
     root.add("type", "support")
-    root.add("ttl", key.ttl)
+    if tidy or ttl is not None:  # field: a 19.1 appliance answers <ttl> only when one was asked
+        root.add("ttl", key.ttl)
     root.add("expires", key.expires)
     root.add("queue", key.target.answer_kind, available=int(available))
     if key.target.kind != "general":
         root.add("queue_id", key.target.id)
-    root.add("external_key", key.external_key)
+    if tidy or key.external_key:  # field: and <external_key> only when one was given
+        root.add("external_key", key.external_key)
     root.add("short_key", key.short_key)
     root.add("key_url", key.key_url)
     root.add("mail_subject", MAIL_SUBJECT)

@@ -17,7 +17,7 @@ Choices where the guide is silent:
   "Invalid embassy ID". The external key is the `external_key` parameter (12.1 has no session.custom.*),
   at most 1024 characters; url_hostname as in the 1.21.1 API (the guide's table misprints it
   "ur_hostname": only url_hostname is read). The answer: <ttl> and <external_key> as the 1.21.1 answer has
-  them (field: only when asked for or given); <queue_id> is empty for the
+  them (field: only when asked for or given, always on a tidy appliance); <queue_id> is empty for the
   general queue (the 1.7.0 schema has it always; the general queue has no numeric ID); <expires> a UNIX
   timestamp, as the 1.21.1 API answers it.
 - transfer_session: general, rep:[id], team:[id] and embassy:[id] (the guide lists four forms and gives an
@@ -93,14 +93,15 @@ async def generate_session_key(call: Call) -> Response:
         return world.generate_key(target, ttl, host, fields)
 
     key = await run_in_threadpool(make)
+    tidy = call.appliance.config.tidy
     root = Node("session_key")
     root.add("type", "support")
-    if ttl is not None:
+    if tidy or ttl is not None:
         root.add("ttl", key.ttl)
     root.add("expires", key.expires)
     root.add("queue", key.target.answer_kind)
     root.add("queue_id", "" if key.target.kind == "general" else key.target.id)
-    if key.external_key:
+    if tidy or key.external_key:
         root.add("external_key", key.external_key)
     root.add("short_key", key.short_key)
     root.add("key_url", key.key_url)
