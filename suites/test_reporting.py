@@ -12,68 +12,35 @@ that first report), and sessions new since then are not held against a report.
 from __future__ import annotations
 
 import time
-import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 
 import pytest
-from lxml import etree
 
 from harness import verdicts
 from harness.checks import reporting as rpt
-from harness.checks.xml import reporting_error, reporting_ok, xml_answer
+from harness.checks.report_fetch import (
+    DAY,
+    Taken,
+    collect,
+    download,
+    form_params,
+    form_req,
+    forms,
+    most_common,
+    pick,
+    settled_sample,
+    small,
+    survey_with_problems,
+    take,
+    unknown_lsid,
+    with_instances,
+    with_problems,
+)
+from harness.checks.xml import reporting_error, xml_answer
 
-DAY = rpt.DAY_S
 ROLES_WITHOUT_REPORTING = ("real_time_only", "nothing")
 
 
-# --- fetching ----------------------------------------------------------------------------------------------
-
-
-def collect(client, expect, name: str, params: dict, convert) -> list:
-    """A report streamed to a spool, validated there, then read child by child through `convert`."""
-    response, spool = client.report_stream(name, params)
-    with spool:
-        rpt.stream_ok(response, spool, expect, rpt.REPORT_ROOTS[name])
-        return [convert(el) for el in rpt.children(spool)]
-
-
-def small(client, expect, name: str, params: dict, **options) -> etree._Element:
-    """A report small enough to hold (listings, summaries, team, license): its root, validated."""
-    return reporting_ok(client.report(name, params, **options), expect, rpt.REPORT_ROOTS[name])
-
-
-def with_problems(el):
-    return rpt.session_facts(el), rpt.session_problems(el)
-
-
-@dataclass
-class Taken:
-    """A session report of the last seven days, as taken once for the module."""
-
-    params: dict
-    before: float
-    after: float
-    facts: dict[str, rpt.SessionFacts] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def lo(self) -> int:
-        return self.params["start_time"]
-
-    def settled(self) -> list[rpt.SessionFacts]:
-        return [f for f in self.facts.values() if f.settled(self.before)]
-
-
-def take(client, expect, name: str) -> Taken:
-    before = time.time()
-    params = {"start_time": int(before) - 7 * DAY, "duration": 0}
-    rows = collect(client, expect, name, params, with_problems)
-    taken = Taken(params, before, time.time())
-    for facts, problems in rows:
-        taken.facts[facts.lsid] = facts
-        taken.problems += problems
-    return taken
+# --- fetching (harness.checks.report_fetch) -----------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -99,49 +66,6 @@ def listing(api, rs_expect, support) -> dict[str, rpt.ListingEntry]:
 @pytest.fixture(scope="module")
 def pres_listing(api, rs_expect, presentations) -> dict[str, rpt.ListingEntry]:
     return rpt.listing_entries(small(api, rs_expect, "PresentationSessionListing", presentations.params))
-
-
-def forms(now: float) -> dict[str, dict]:
-    """The documented parameter sets of the session reports, over windows inside the last seven days.
-    Date windows span three days: with ±14 h for the appliance's time zone, some sessions are surely in."""
-    now = int(now)
-    return {
-        "start_date": {"start_date": rpt.day(now - 4 * DAY), "duration": 3},
-        "start_date_to_present": {"start_date": rpt.day(now - 2 * DAY), "duration": 0},
-        "start_time": {"start_time": now - 3 * DAY, "duration": 2 * DAY},
-        "start_time_to_present": {"start_time": now - DAY, "duration": 0},
-        "end_date": {"end_date": rpt.day(now - 4 * DAY), "duration": 3},
-        "end_time": {"end_time": now - 3 * DAY, "duration": 2 * DAY},
-        "end_time_to_present": {"end_time": now - DAY, "duration": 0},
-    }
-
-
-FORM_REQS = {"start_date": "-002", "start_time": "-003", "end_date": "-004", "end_time": "-005"}
-
-
-def form_req(prefix: str, form: str) -> str:
-    """The requirement of a window form: the report's start_date, start_time, end_date or end_time rule."""
-    return f"{prefix}{FORM_REQS['_'.join(form.split('_')[:2])]}"
-
-
-def form_params(requirement: str | None = None) -> list:
-    """pytest params of the window forms; `requirement`: the report's requirement prefix whose -002..-005
-    are its start_date, start_time, end_date and end_time rules."""
-    out = []
-    for name in forms(0):
-        base = "_".join(name.split("_")[:2])
-        marks = [pytest.mark.req(f"{requirement}{FORM_REQS[base]}")] if requirement else []
-        out.append(pytest.param(name, marks=marks, id=name))
-    return out
-
-
-def most_common(values) -> int | None:
-    counted = Counter(v for v in values if v is not None)
-    return counted.most_common(1)[0][0] if counted else None
-
-
-def unknown_lsid() -> str:
-    return uuid.uuid4().hex
 
 
 # --- general rules -----------------------------------------------------------------------------------------
@@ -226,19 +150,6 @@ def test_requests_outside_the_parameter_sets_are_refused(api, rs_expect, name, p
 
 
 # --- access ------------------------------------------------------------------------------------------------
-
-
-def pick(entries: dict[str, rpt.ListingEntry], taken: Taken, recorded: bool) -> str | None:
-    """A session of `taken` that ended long enough ago, with (or without) a recording per the listing."""
-    for facts in taken.settled():
-        entry = entries.get(facts.lsid)
-        if entry is not None and entry.has_recording == recorded:
-            return facts.lsid
-    return None
-
-
-def with_instances(taken: Taken, attribute: str) -> rpt.SessionFacts | None:
-    return next((f for f in taken.settled() if getattr(f, attribute)), None)
 
 
 @pytest.fixture(scope="module")
@@ -339,14 +250,6 @@ def test_support_sessions_agree_with_themselves(support):
         rpt.duration_agrees(facts, support.before)
 
 
-def settled_sample(taken: Taken, n: int) -> list[str]:
-    settled = taken.settled()
-    if not settled:
-        verdicts.not_tested("no session of the last seven days has ended yet")
-    step = max(len(settled) // n, 1)
-    return [f.lsid for f in settled[::step][:n]]
-
-
 @pytest.mark.req("RPT-SS-006", "RPT-SS-001")
 def test_support_session_by_lsid(api, rs_expect, support):
     for lsid in settled_sample(support, 2):
@@ -439,7 +342,10 @@ def test_support_session_listing_agrees_with_support_session(support, listing):
         if lsid in support.facts:
             rpt.listing_agrees(entry, support.facts[lsid])  # defects of RPT-SSL-005 / RPT-SSL-004
     rpt.all_present(
-        listing, [f.lsid for f in support.settled()], "SupportSessionListing of the same window", "RPT-SSL-002"
+        listing,
+        [f.lsid for f in support.settled()],
+        "SupportSessionListing of the same window",
+        "RPT-SSL-002",
     )
 
 
@@ -482,10 +388,6 @@ def test_summary_counts_agree_with_the_sessions(api, rs_expect, support, report_
 # --- exit surveys ------------------------------------------------------------------------------------------
 
 SURVEYS = {"SupportCustExitSurvey": "cust", "SupportRepExitSurvey": "rep"}
-
-
-def survey_with_problems(el):
-    return rpt.survey_facts(el), rpt.survey_problems(el)
 
 
 @pytest.fixture(scope="module")
@@ -565,7 +467,10 @@ def test_exit_survey_filters(api, rs_expect, support, surveys, by):
         if getattr(f, attribute) == ident and lsid in support.facts and support.facts[lsid].settled(support.before)
     ]  # fmt: skip
     rpt.all_present(
-        [f.lsid for f in rows], settled, f"SupportCustExitSurvey {params}", "RPT-SVY-005" if by == "site" else None
+        [f.lsid for f in rows],
+        settled,
+        f"SupportCustExitSurvey {params}",
+        "RPT-SVY-005" if by == "site" else None,
     )
 
 
@@ -699,7 +604,9 @@ def test_presentation_session_listing(api, rs_expect, presentations, form):
     params = forms(presentations.before)[form]
     entries = rpt.listing_entries(small(api, rs_expect, "PresentationSessionListing", params))
     win = rpt.window_of(params)
-    rpt.known_in_window(entries, presentations.facts, win, f"PresentationSessionListing {form}", "RPT-PSL-002")
+    rpt.known_in_window(
+        entries, presentations.facts, win, f"PresentationSessionListing {form}", "RPT-PSL-002"
+    )
     expected = [
         f.lsid for f in presentations.settled() if rpt.expected_in(win, f, presentations.before)
     ]  # completed presentations: "ready to be archived"
@@ -707,23 +614,6 @@ def test_presentation_session_listing(api, rs_expect, presentations, form):
 
 
 # --- recordings ----------------------------------------------------------------------------------------------
-
-
-def download(client, name: str, params: dict, expect, wanted: bool, absent_req: str | None = None) -> None:
-    """A recording that exists is a file (offered as an attachment: RPT-SSR-002); one that does not, an
-    <error> (`absent_req`: its rule, None: the check's primary one). A failure keeps the requirement it was
-    charged to."""
-    response, spool = client.report_stream(name, params)
-    try:
-        with spool:
-            if wanted:
-                rpt.media(response, spool.read(512))
-                rpt.attachment_advised(response)
-            else:
-                rpt.download_error(response, spool, expect)
-    except verdicts.CheckFailed as exc:
-        req = exc.req if exc.req is not None or wanted else absent_req
-        raise verdicts.CheckFailed(f"{name} {params}: {exc}", req) from None
 
 
 @pytest.mark.req("RPT-SSR-001", "RPT-SSR-002", "RPT-SSR-003", "RPT-SSL-003")

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.server import running
+from harness.catalogue import requirements
 from harness.certify import certify
 from harness.cli import main
 from harness.redact import REDACTOR
@@ -41,6 +42,21 @@ def test_a_full_default_certification_of_the_embedded_appliance_passes(tmp_path,
         assert (report_dir / name).stat().st_size > 0
     assert list((report_dir / "allure-results").glob("*-result.json"))
     assert "verdict: PASS" in console and f"report: {report_dir / 'report.html'}" in console
+    assert_no_secret(outputs(report_dir, console))
+
+
+def test_a_default_certification_of_the_embedded_1_7_0_appliance_passes(tmp_path, capsys):
+    """certify --api-version 1.7.0: the embedded appliance serves the Bomgar 12.1 guide's API, the run
+    logs in with usernames and passwords and judges the 12.1 guide's requirements only."""
+    code, report_dir = certify(reports=str(tmp_path), run_id="legacy", api_version="1.7.0")
+    console = capsys.readouterr().out
+    data = json.loads((report_dir / "results.json").read_text())
+    failures = [(c["id"], c["reason"]) for c in data["checks"] if c["verdict"] == "FAIL"]
+    assert code == 0 and not failures, failures
+    assert data["target"]["api_version"] == "1.7.0" and data["counts"]["PASS"] > 100
+    charged = {r for c in data["checks"] for r in c["requirements"]}
+    assert charged and {requirements.get(r).guide for r in charged} == {"12.1"}, sorted(charged)
+    assert "verdict: PASS" in console
     assert_no_secret(outputs(report_dir, console))
 
 

@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from lxml import etree
 
@@ -136,14 +136,24 @@ def refused(response, expect: Expect) -> str | None:
     WARN (None) of the caller's requirement if a report was answered instead; a server error, an answer
     that is neither a report nor an <error>, or an <error> without a message FAILs RPT-GEN-012; an answer
     invalid against the schema, XML-SCHEMA-002."""
+    return refusal_text(response, refusal_root(response, expect))
+
+
+def refusal_root(response, expect: Expect) -> etree._Element:
+    """The answer to a request that must be refused, judged once (schema, namespace): a report or an
+    <error>; a server error or anything else FAILs RPT-GEN-012."""
     if response.status_code >= 500:
         raise CheckFailed(
             f"HTTP {response.status_code}: a server error where <error> was expected", SERVER_ERROR_REQ
         )
     try:
-        root = xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
+        return xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
     except CheckFailed as exc:  # an answer that is neither a report nor an <error> (an HTML page)
         raise CheckFailed(str(exc), exc.req or SERVER_ERROR_REQ) from None
+
+
+def refusal_text(response, root: etree._Element) -> str | None:
+    """refused()'s judgement of the answer's root (refusal_root)."""
     if root.tag != "error":
         warn(f"HTTP {response.status_code}: answered <{root.tag}> where an <error> was expected")
         return None
@@ -421,7 +431,7 @@ class Problem(str):
 
     req: str | None
 
-    def __new__(cls, reason: str, req: str | None = None) -> Problem:
+    def __new__(cls, reason: str, req: str | None = None) -> Self:
         problem = super().__new__(cls, reason)
         problem.req = req
         return problem

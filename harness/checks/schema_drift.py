@@ -116,6 +116,74 @@ def served_xsd(response, path: str) -> bytes:
     return response.content
 
 
+def fetch_xsd(client, kind: str) -> bytes:
+    """GET /api/<kind>.xsd (kind: command or reporting) through `client`, judged by served_xsd."""
+    path = f"/api/{kind}.xsd"
+    return served_xsd(client.call(path), path)
+
+
+def served_schema(client, kind: str) -> etree._Element:
+    """/api/<kind>.xsd is served, compiles, and declares response roots: its tree."""
+    path = f"/api/{kind}.xsd"
+    tree = parse_xsd(fetch_xsd(client, kind), path)
+    compile_xsd(tree, path)
+    declares_roots(tree, path)
+    return tree
+
+
+def appliance_schema(client, kind: str) -> tuple[etree.XMLSchema, etree._Element]:
+    """(compiled schema, its tree) as served; NOT_TESTED with the reason when it is not usable, which the
+    check of its serving FAILs, once (its content type is WARNed there too, not here)."""
+    from harness.verdicts import checking, not_tested
+
+    path = f"/api/{kind}.xsd"
+    try:
+        with checking():
+            tree = parse_xsd(fetch_xsd(client, kind), path)
+            return compile_xsd(tree, path), tree
+    except CheckFailed as exc:
+        not_tested(f"no usable {path} (the check of its serving FAILs): {exc}")
+
+
+def small_answer(client, kind: str, report: str = "SupportSessionListing", window: int = 300) -> bytes:
+    """A small answer of `kind` to judge a schema with: get_api_info, or `report` over the last `window`
+    seconds; not HTTP 200 FAILs the caller's requirement."""
+    import time
+
+    if kind == "command":
+        response = client.api_info()
+    else:
+        response = client.report(report, {"start_time": int(time.time()) - window, "duration": window})
+    if response.status_code != 200:
+        what = "get_api_info" if kind == "command" else report
+        raise CheckFailed(f"{what}: HTTP {response.status_code}, expected 200")
+    return response.content
+
+
+def drift_from_reference(client, family: str, kind: str) -> None:
+    """WARN (the caller's requirement) with the list of what the served schema of `kind` names differently
+    from the reference schema of the API `family`."""
+    from harness import schemas
+
+    _, tree = appliance_schema(client, kind)
+    reference = parse_xsd(schemas.xsd_text(family, kind, target_namespace(tree)), "the reference schema")
+    lines = drift(vocabulary(reference), vocabulary(tree))
+    if lines:
+        warn(f"/api/{kind}.xsd differs from the reference {family} {kind} schema: " + "; ".join(lines))
+
+
+def documented_namespace(found: str | None, kind: str, family: str, what: str) -> None:
+    """The namespace of an answer: the one `family` documents; a known variant WARNs, none or an unknown
+    one FAILs (the caller's requirement)."""
+    from harness.namespaces import judge
+
+    verdict = judge(found, kind, family)
+    if verdict.status == "FAIL":
+        raise CheckFailed(f"the {what} answer: {verdict.reason}")
+    if verdict.status == "WARN":
+        warn(f"the {what} answer is in {found}: {verdict.reason}")
+
+
 # -- vocabulary -----------------------------------------------------------------------------------------
 
 
