@@ -79,7 +79,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="FAIL a run that tests fewer than PCT %% of the catalogue's requirements (NOT_TESTED ones)",
     )
     group.addoption(
-        "--rs-requirements", help="TOML file of your own requirements ([[requirement]]) for checks of your own"
+        "--rs-requirements",
+        help="TOML file of your own requirements ([[requirement]]) for checks of your own",
     )
     group.addoption(
         "--rs-api-version",
@@ -313,8 +314,15 @@ def _keep_family(session: pytest.Session, state: RunState) -> None:
     state.matrix = for_family(state.requirements, family, named)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_keyboard_interrupt(excinfo) -> None:
-    """Ctrl-C, or a signal certify turned into an interruption (its `signal_name`): the run is incomplete."""
+    """Ctrl-C, or a signal certify turned into an interruption (its `signal_name`): the run is incomplete.
+    First, before the terminal reporter formats the interruption's traceback: on CPython 3.11 a frame
+    interrupted where its code has no line number has a traceback entry without one, on which pytest's
+    formatting raises TypeError, and the run would end in a traceback instead of its partial reports. Such
+    entries are left out, and so is the exception the signal interrupted (its context: not the run's)."""
+    excinfo.traceback = excinfo.traceback.filter(_has_line)
+    excinfo.value.__suppress_context__ = True
     # pytest ends the run at the first KeyboardInterrupt; the hook has no config, so the flag is global
     exc = excinfo.value
     if isinstance(exc, KeyboardInterrupt):
@@ -322,6 +330,14 @@ def pytest_keyboard_interrupt(excinfo) -> None:
         if name is None:
             name = "a stop request" if type(exc).__name__ == "Interrupted" else "SIGINT"
         INTERRUPTS.append(name)
+
+
+def _has_line(entry) -> bool:
+    try:
+        entry.lineno  # noqa: B018 - the property pytest's formatting computes
+    except TypeError:
+        return False
+    return True
 
 
 INTERRUPTS: list[str] = []  # what interrupted runs in this process (the last is the current one's)
@@ -571,7 +587,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         if context is not None:
             for charge in context.charges[record.context_seen :]:
                 req_id, text = _charged(charge.req, ids, charge.reason, known, family)
-                record.charge(req_id, _by_level(req_id, charge.verdict, state.requirements), REDACTOR.text(text))
+                record.charge(
+                    req_id, _by_level(req_id, charge.verdict, state.requirements), REDACTOR.text(text)
+                )
             record.context_seen = len(context.charges)
             judged = dict.fromkeys(_restated(r, family) for r in context.judged)
             record.judged = [r for r in judged if r in known and r not in ids]

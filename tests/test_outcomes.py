@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,10 @@ def test_outcomes_and_the_verdict_line():
     passing = results([record("a", verdicts.PASS)])
     assert passing.outcome == "PASS" and passing.passed and passing.complete
     tested, total = passing.tested()
-    assert passing.summary_lines()[-1] == f"verdict: PASS (nothing FAILed; {tested} of {total} requirements tested)"
+    assert (
+        passing.summary_lines()[-1]
+        == f"verdict: PASS (nothing FAILed; {tested} of {total} requirements tested)"
+    )
     failing = results([record("a", verdicts.FAIL, "broken")])
     assert failing.outcome == "FAIL" and not failing.passed
     assert failing.summary_lines()[-1].startswith("verdict: FAIL (1 check(s) FAILed;")
@@ -126,7 +130,9 @@ def test_a_signal_interrupts_the_run_and_cleans_up(tmp_path, signum, code, to_gr
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path,
     )  # fmt: skip
     output = bytearray()
-    reader = threading.Thread(target=lambda: [output.extend(c) for c in iter(lambda: process.stdout.read1(1024), b"")])
+    reader = threading.Thread(
+        target=lambda: [output.extend(c) for c in iter(lambda: process.stdout.read1(1024), b"")]
+    )
     reader.start()
     try:
         deadline = time.monotonic() + 90
@@ -138,7 +144,7 @@ def test_a_signal_interrupts_the_run_and_cleans_up(tmp_path, signum, code, to_gr
             time.sleep(0.1)
         children = embedded_children(process.pid)
         assert len(children) == 1, children
-        (child, data_dir), = children
+        ((child, data_dir),) = children
         assert Path(data_dir, "accounts.json").exists()
         stopped = time.monotonic()
         if to_group:
@@ -160,3 +166,27 @@ def test_a_signal_interrupts_the_run_and_cleans_up(tmp_path, signum, code, to_gr
     assert data["interrupted_by"] == signal.Signals(signum).name
     assert len(data["checks"]) < data["planned_checks"]
     assert 'role="status">INTERRUPTED<' in (tmp_path / "sig" / "report.html").read_text()
+
+
+def test_an_interruption_in_a_frame_without_a_line_number_is_still_reported():
+    """CPython 3.11 gives a traceback entry no line number when the signal lands on an instruction without
+    one (exception cleanup code, say); pytest's formatting of the interruption raised TypeError on it and
+    the run ended in a traceback, without its partial reports. The plugin leaves such entries out first."""
+    from harness import plugin
+    from harness.certify import SignalInterrupt
+
+    frame = sys._getframe()
+    try:  # this try gives the function's code instructions without a line number
+        raise SignalInterrupt(signal.SIGINT)
+    except KeyboardInterrupt as exc:
+        interrupt = exc
+    lineless = next(start for start, _, line in frame.f_code.co_lines() if line is None)
+    interrupt.__traceback__ = types.TracebackType(interrupt.__traceback__, frame, lineless, -1)
+    assert interrupt.__traceback__.tb_lineno is None
+    info = pytest.ExceptionInfo.from_exception(interrupt)
+    try:
+        plugin.pytest_keyboard_interrupt(info)
+        assert plugin.INTERRUPTS[-1] == "SIGINT"
+        assert "SignalInterrupt" in info.getrepr(funcargs=True).reprcrash.message
+    finally:
+        plugin.INTERRUPTS.clear()
