@@ -1,7 +1,8 @@
 """The XML namespaces of the Remote Support API family, and the verdict on the one a response declares.
 
 A response in the namespace its API version documents is ok; one in another namespace of the known family
-(seen on real appliances or printed in a guide) is a WARN; no namespace or an unknown one is a FAIL. A
+(seen on real appliances or printed in a guide) for the same API is a WARN; no namespace, an unknown one, or
+the other API's (a command answer in a reporting namespace) is a FAIL. A
 response of the sibling product Privileged Remote Access is no Remote Support response at all (OTHER_PRODUCTS,
 PRA_SESSION): harness.validate reports it as such instead of judging it.
 """
@@ -82,7 +83,11 @@ def judge(found: str | None, kind: str, api_version: str, expected: str | None =
         reason = f"the namespace of {product}, another product, not the namespace {basis} ({want})"
         return NamespaceVerdict("WARN", found, want, reason)
     if found in KNOWN_FAMILY:
-        seen = KNOWN_FAMILY[found][1]
+        kinds, seen = KNOWN_FAMILY[found]
+        if kind not in kinds:  # the other API's namespace: a client that dispatches on it is misled
+            other = " and ".join(kinds)
+            reason = f"the namespace of the {other} API ({seen}), not of {kind} answers; expected {want}"
+            return NamespaceVerdict("FAIL", found, want, reason)
         return NamespaceVerdict(
             "WARN", found, want, f"known variant ({seen}), not the namespace {basis} ({want})"
         )

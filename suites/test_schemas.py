@@ -62,3 +62,9 @@ def test_answers_declare_the_documented_namespace(rs_api, rs_expect, kind):
     what = "get_api_info" if kind == "command" else "SupportSessionListing"
     found = sd.answer_namespace(sd.small_answer(rs_api, kind), what, kind)
     sd.documented_namespace(found, kind, rs_expect.family, what)
+
+
+@pytest.mark.parametrize("kind", _by_kind({"command": "XML-NS-001", "reporting": "XML-NS-001"}))
+def test_schemas_declare_the_documented_namespace(rs_anon, rs_expect, kind):
+    _, tree = sd.appliance_schema(rs_anon, kind)
+    sd.schema_namespace(tree, kind, rs_expect.family)

@@ -11,6 +11,7 @@ from harness.verdicts import CheckFailed
 
 COMMAND_NS = "https://www.beyondtrust.com/namespaces/API/command"
 REPORTING_NS = "https://www.beyondtrust.com/namespaces/API/reporting"
+NS = {"command": COMMAND_NS, "reporting": REPORTING_NS}
 
 
 @dataclass

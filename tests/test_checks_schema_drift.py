@@ -241,9 +241,30 @@ def test_answer_namespace():
         assert info.value.req == req
 
 
+def test_schema_namespace(ctx):
+    """The served schema's targetNamespace: documented passes, a variant of the same API WARNs, the other
+    API's (issue 15: command.xsd in the reporting namespace) FAILs."""
+    for kind in ("command", "reporting"):
+        sd.schema_namespace(sd.parse_xsd(xsd("", tns=crafted.NS[kind])), kind, "1.21.1")
+    assert ctx.charges == []
+    sd.schema_namespace(
+        sd.parse_xsd(xsd("", "http://www.bomgar.com/namespaces/API/command")), "command", "1.21.1"
+    )
+    assert [c.verdict for c in ctx.charges] == ["WARN"]
+    swapped = sd.parse_xsd(xsd("", tns=crafted.REPORTING_NS))
+    with pytest.raises(
+        CheckFailed, match=r"/api/command.xsd \(its targetNamespace\): the namespace of the reporting"
+    ):
+        sd.schema_namespace(swapped, "command", "1.21.1")
+    with pytest.raises(CheckFailed, match="no namespace"):
+        sd.schema_namespace(sd.parse_xsd(xsd("", tns=None)), "reporting", "1.21.1")
+
+
 def test_same_namespace():
     sd.same_namespace(NS, NS, "the answer")
-    with pytest.raises(CheckFailed, match="in namespace urn:other, but the appliance's schema declares") as info:
+    with pytest.raises(
+        CheckFailed, match="in namespace urn:other, but the appliance's schema declares"
+    ) as info:
         sd.same_namespace(NS, "urn:other", "the answer")
     assert info.value.req is None  # the caller's requirement (XML-XSD-001/002/003, XML-DRIFT-001)
     with pytest.raises(CheckFailed, match=r"in namespace \(none\)") as info:

@@ -26,7 +26,9 @@ def test_documented_namespace_is_ok() -> None:
     assert (result.status, result.namespace.status, result.warnings) == ("valid", "ok", [])
 
 
-@pytest.mark.parametrize("variant", [ns for ns, (kinds, _) in KNOWN_FAMILY.items() if ns != DOC_NS])
+@pytest.mark.parametrize(
+    "variant", [ns for ns, (kinds, _) in KNOWN_FAMILY.items() if ns != DOC_NS and "command" in kinds]
+)
 def test_known_variant_is_a_warning_not_a_failure(variant: str) -> None:
     result = validate(_with_namespace(variant))
     assert result.status == "valid", [str(e) for e in result.errors]
@@ -41,6 +43,24 @@ def test_missing_or_unknown_namespace_fails(namespace: str | None) -> None:
     assert result.namespace.status == "FAIL"
     assert result.errors[0].message.startswith("namespace: ")
     assert len(result.errors) == 1, "the structure itself is still checked, and is fine"
+
+
+@pytest.mark.parametrize("kind", ["command", "reporting"])
+def test_the_other_apis_namespace_fails(kind: str) -> None:
+    """Issue 15: the two APIs' namespaces swapped were only WARNs (a known variant of the family)."""
+    other = DOCUMENTED[("1.21.1", "reporting" if kind == "command" else "command")]
+    verdict = judge(other, kind, "1.21.1")
+    assert verdict.status == "FAIL" and f"not of {kind} answers" in verdict.reason
+    for namespace, (kinds, _) in KNOWN_FAMILY.items():
+        if namespace != DOCUMENTED[("1.21.1", kind)]:
+            assert judge(namespace, kind, "1.21.1").status == ("WARN" if kind in kinds else "FAIL"), namespace
+    result = validate(_with_namespace(DOCUMENTED[("1.21.1", "reporting")]), kind="command")
+    assert (result.status, result.namespace.status) == ("invalid", "FAIL")
+
+
+def test_the_legacy_namespace_serves_both_apis() -> None:
+    legacy = DOCUMENTED[("1.7.0", "command")]
+    assert judge(legacy, "reporting", "1.7.0").status == judge(legacy, "command", "1.7.0").status == "ok"
 
 
 def test_structure_is_checked_under_a_wrong_namespace() -> None:

@@ -173,15 +173,25 @@ def drift_from_reference(client, family: str, kind: str) -> None:
 
 
 def documented_namespace(found: str | None, kind: str, family: str, what: str) -> None:
-    """The namespace of an answer: the one `family` documents; a known variant WARNs, none or an unknown
-    one FAILs (the caller's requirement)."""
+    """The namespace of an answer: the one `family` documents; a known variant of the same API WARNs; none,
+    an unknown one or the other API's FAILs (the caller's requirement)."""
+    _judge_namespace(found, kind, family, f"the {what} answer")
+
+
+def schema_namespace(xsd_tree: etree._Element, kind: str, family: str) -> None:
+    """The targetNamespace of the served /api/<kind>.xsd, judged as the answers' namespace is: a command.xsd
+    in the reporting namespace tells a client to expect command answers there."""
+    _judge_namespace(target_namespace(xsd_tree), kind, family, f"/api/{kind}.xsd (its targetNamespace)")
+
+
+def _judge_namespace(found: str | None, kind: str, family: str, what: str) -> None:
     from harness.namespaces import judge
 
     verdict = judge(found, kind, family)
     if verdict.status == "FAIL":
-        raise CheckFailed(f"the {what} answer: {verdict.reason}")
+        raise CheckFailed(f"{what}: {verdict.reason}")
     if verdict.status == "WARN":
-        warn(f"the {what} answer is in {found}: {verdict.reason}")
+        warn(f"{what} is in {found}: {verdict.reason}")
 
 
 # -- vocabulary -----------------------------------------------------------------------------------------

@@ -50,3 +50,9 @@ def test_schema_drift_from_the_reference(rs_anon, rs_expect, kind):
 def test_answers_declare_the_documented_namespace(rs_api, rs_expect, kind):
     found = sd.answer_namespace(sd.small_answer(rs_api, kind), f"the {kind} answer", kind)
     sd.documented_namespace(found, kind, rs_expect.family, kind)
+
+
+@pytest.mark.parametrize("kind", each_kind("L17-XML-NS-001"))
+def test_schemas_declare_the_documented_namespace(rs_anon, rs_expect, kind):
+    _, tree = sd.appliance_schema(rs_anon, kind)
+    sd.schema_namespace(tree, kind, rs_expect.family)
