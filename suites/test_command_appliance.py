@@ -7,7 +7,14 @@ import time
 
 import pytest
 
-from harness.checks.command import appliances, charged_to, health, shared_ips_need_failover, success_text
+from harness.checks.command import (
+    appliances,
+    charged_to,
+    health,
+    release_matches_api,
+    shared_ips_need_failover,
+    success_text,
+)
 from harness.checks.xml import command_error, command_ok
 from harness.verdicts import check, warn
 
@@ -57,6 +64,15 @@ def test_check_health(rs_api, rs_expect):
     result = health_check(rs_api, rs_expect)
     if result["success"] != "1":
         warn(f"the appliance reports a failed health check: {result['error_message']}", req="CMD-CHK-002")
+
+
+@pytest.mark.req("CMD-CHK-006")
+@pytest.mark.api_version(since="1.12.0")
+def test_health_names_a_release_of_the_api_version(rs_api, rs_expect):
+    """The release check_health names and the API version get_api_info names agree with the guide's table."""
+    info = command_ok(rs_api.command("get_api_info"), rs_expect, "api_information")
+    health_root = command_ok(rs_api.command("check_health"), rs_expect, "health_check")
+    release_matches_api(health_root, (info.findtext("api_version") or "").strip())
 
 
 @pytest.mark.req("CMD-CHK-004")

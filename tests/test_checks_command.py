@@ -27,6 +27,7 @@ from harness.checks.command import (
     logged_in_reps,
     missing_permissions,
     not_later,
+    release_matches_api,
     same_teams,
     shared_ips_need_failover,
     stable,
@@ -361,6 +362,38 @@ def test_health_fail(body, reason, req):
 
 def test_health_survives_a_hostile_answer():
     fails("not 1 or 0", "CMD-CHK-002", health, parse(b"<health_check/>"), NOW)
+
+
+def with_version(version: str):
+    """Parsed without the schema (its <version> pattern refuses some cases): the check stands on its own."""
+    return parse(health_answer().replace("21.3.1 (12345)", version).encode())
+
+
+@pytest.mark.parametrize(
+    "version, api",
+    [("21.3.1 (12345)", "1.21.1"), ("21.3.0", "1.21.1"), ("21.3.1.4567", "1.21.1"), ("20.1.2", "1.19.2"),
+     ("12.1.4", "1.7.1"), ("10.2.4", "1.1.0"), ("10.3.3", "1.2.1"), ("14.3.0", "1.12"), ("10.5.1", "1.4.1")],
+)  # fmt: skip
+def test_release_of_the_api_version_passes(version, api):
+    release_matches_api(with_version(version), api)
+
+
+@pytest.mark.parametrize(
+    "version, api, reason",
+    [("19.1.0", "1.21.1", "release '19.1.0' but get_api_info says API 1.21.1, which .* has in 21.3.x"),
+     ("21.3.1", "1.21.0", "in 21.1.x, 21.2.x"), ("12.1.3", "1.7.1", "in 12.1.4\\+"),
+     ("10.2.5", "1.1.0", "in 10.2.\\(0-4\\)"), ("10.5.2", "1.4.1", "in 10.5.1"),
+     ("rs 21.3.1", "1.21.1", "does not begin with a release"), ("21.3", "1.21.1", "does not begin with a release"),
+     ("", "1.21.1", "has no <version>")],
+)  # fmt: skip
+def test_release_of_another_api_version_fails(version, api, reason):
+    fails(reason, "CMD-CHK-006", release_matches_api, with_version(version), api)
+
+
+@pytest.mark.parametrize("api", ["1.22.0", "", "21.3.1 (12345)"])
+def test_release_of_an_api_version_the_table_lacks_is_not_tested(api):
+    with pytest.raises(pytest.skip.Exception, match="NOT_TESTED"):
+        release_matches_api(with_version("21.3.1"), api)
 
 
 def test_shared_ips_need_failover():

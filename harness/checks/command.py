@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from harness.catalogue.versions import is_version, version_tuple
-from harness.verdicts import CheckFailed, defect
+from harness.catalogue.versions import is_version, release, releases_of, ships_in, version_tuple
+from harness.verdicts import CheckFailed, defect, not_tested
 
 CLOCK_SKEW_S = 300.0  # how far the appliance's clock may be from ours
 GEN_ERROR = "CMD-GEN-014"  # a refusal is a schema-valid <error>, never a server error
@@ -249,9 +249,7 @@ def logged_in_reps(root: etree._Element, after: float) -> dict[str, dict]:
     return reps
 
 
-def support_teams(
-    root: etree._Element, members: bool, unasked_req: str = "CMD-GST-003"
-) -> dict[str, dict]:
+def support_teams(root: etree._Element, members: bool, unasked_req: str = "CMD-GST-003") -> dict[str, dict]:
     """get_support_teams by team id: unique ids; <members> on every team exactly when asked for.
     `unasked_req`: the requirement <members> without showmembers=1 breaks (CMD-GST-004 for showmembers=0)."""
     teams: dict[str, dict] = {}
@@ -364,6 +362,37 @@ def health(root: etree._Element, after: float) -> dict:
     }
 
 
+RELEASE_REQ = "CMD-CHK-006"  # check_health's release is one the API version ships in
+
+
+def release_matches_api(root: etree._Element, api_version: str | None) -> None:
+    """check_health's <version> begins with a release the guide's API Version Reference lists for the API
+    version get_api_info names (a build 19.1.0 beside API 1.21.1 is a FAIL). An API version the table does
+    not list (newer than the guide) is NOT_TESTED: nothing says which release it ships in."""
+    text = _text(root, "version")
+    if not text:
+        raise CheckFailed(
+            "check_health has no <version> (the version and build number of the software)", RELEASE_REQ
+        )
+    product = release(text)
+    if product is None:
+        raise CheckFailed(
+            f"check_health's <version> {_shown(text)} does not begin with a release (e.g. 21.3.1)",
+            RELEASE_REQ,
+        )
+    if not is_version(api_version):
+        not_tested(f"get_api_info's <api_version> {_shown(api_version)} is not an API version to look up")
+    rows = releases_of(api_version)
+    if rows is None:
+        not_tested(f"the guide's API Version Reference does not list API {api_version} (release {text!r})")
+    if not ships_in(api_version, product):
+        raise CheckFailed(
+            f"check_health says release {_shown(text)} but get_api_info says API {api_version}, which the guide's"
+            f" API Version Reference has in {', '.join(rows)}",
+            RELEASE_REQ,
+        )
+
+
 def shared_ips_need_failover(root: etree._Element) -> None:
     """<enabled_shared_ips> only where failover is configured (IPs shared between primary and backup)."""
     if root.find("enabled_shared_ips") is not None and _text(root, "failover_role") == "none":
@@ -453,9 +482,7 @@ def connected_clients(
         if types is not None and kind not in types:
             raise CheckFailed(f"{what} returned although only {list(types)} were asked for", "CMD-GCC-002")
         if ids is not None and client_id not in ids:
-            raise CheckFailed(
-                f"{what} returned although its id was not among those asked for", "CMD-GCC-003"
-            )
+            raise CheckFailed(f"{what} returned although its id was not among those asked for", "CMD-GCC-003")
         links = el.find("client_connections")
         since = el.find("connected_since")
         if connections and (links is None or since is None):
@@ -530,14 +557,14 @@ def error_or_answer(response, expect, roots: str | tuple[str, ...]) -> str | Non
     """A valid <error> (its text) or a valid answer with one of `roots` (None); a server error or an
     <error> without a message FAIL CMD-GEN-014, an invalid answer its XML requirement, an unexpected root or
     a success without HTTP 200 the caller's."""
-    from harness.checks.xml import error_text, xml_answer
+    from harness.checks.xml import error_text, xml_response
 
     if response.status_code >= 500:
         raise CheckFailed(
             f"HTTP {response.status_code}: a server error where an <error> or an answer was due", GEN_ERROR
         )
     roots = (roots,) if isinstance(roots, str) else tuple(roots)
-    root = xml_answer(response.content, expect, "command", (*roots, "error"))
+    root = xml_response(response, expect, "command", (*roots, "error"))
     if root.tag == "error":
         text = error_text(root)
         if not text:
