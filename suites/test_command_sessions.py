@@ -44,7 +44,7 @@ from harness.checks.sessions import (
     support_teams,
     virtual_customer,
 )
-from harness.checks.xml import command_error, command_ok, error_text, xml_answer
+from harness.checks.xml import command_error, command_ok, error_text, xml_response
 from harness.verdicts import CheckFailed, check, not_tested, warn
 
 pytestmark = pytest.mark.profile("standard")
@@ -80,7 +80,7 @@ def case(*values, req: str, name: str):
 
 def answer(response, expect, root: str) -> etree._Element:
     """The validated answer, success root or <error>, for checks that accept either."""
-    return xml_answer(response.content, expect, "command", (root, "error"))
+    return xml_response(response, expect, "command", (root, "error"))
 
 
 def ok_if_configured(rs_target, response, expect, root: str, what: str) -> etree._Element:

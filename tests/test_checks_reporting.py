@@ -4,6 +4,7 @@ requirement it breaks (None: the calling check's primary one)."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import crafted
 import pytest
@@ -526,24 +527,91 @@ def test_summary_totals_and_average():
     later = T0 + 10_000
     sessions = [facts(), facts(lsid=OTHER, site=2)]
     sites = rpt.summaries(listing(summary(1, 1), summary(2, 1)), "site")
-    rpt.summary_totals(sites, "site", sessions, later, 0)
+    rpt.summary_totals(sites, "site", sessions, later, sessions)
     rpt.summary_average(sites, sessions, later)
     reps = rpt.summaries(listing(summary(8, 2, "rep")), "rep")
-    rpt.summary_totals(reps, "rep", sessions, later, 0)
+    rpt.summary_totals(reps, "rep", sessions, later, sessions)
     fails(rpt.summary_totals, rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions,
-          later, 0, match="site 1: <total_sessions> 3", req="RPT-SSS-003")  # fmt: skip
-    rpt.summary_totals(
-        rpt.summaries(listing(summary(1, 3), summary(2, 1)), "site"), "site", sessions, later, 2
-    )
-    fails(rpt.summary_totals, rpt.summaries(listing(summary(1, 1)), "site"), "site", sessions, later, 0,
-          match="site 2: no <summary>", req="RPT-SSS-003")  # fmt: skip
-    fails(rpt.summary_totals, rpt.summaries(listing(summary(8, 1, "rep")), "rep"), "rep", sessions, later, 0,
-          match="rep 8", req="RPT-SSS-003")  # fmt: skip
+          later, sessions, match="site 1: <total_sessions> 3", req="RPT-SSS-003")  # fmt: skip
+    grown = [*sessions, facts(lsid=NEW1), facts(lsid=NEW2)]  # two sessions of site 1 appeared since
+    rpt.summary_totals(_found("site", (1, 3), (2, 1)), "site", sessions, later, grown)
+    fails(rpt.summary_totals, rpt.summaries(listing(summary(1, 1)), "site"), "site", sessions, later,
+          sessions, match="site 2: no <summary>", req="RPT-SSS-003")  # fmt: skip
+    fails(rpt.summary_totals, rpt.summaries(listing(summary(8, 1, "rep")), "rep"), "rep", sessions, later,
+          sessions, match="rep 8", req="RPT-SSS-003")  # fmt: skip
     fails(rpt.summary_average, rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, later,
           match="average 00:15:02", req="RPT-SSS-004")  # fmt: skip
     rpt.summary_average(
         rpt.summaries(listing(summary(1, 1, avg="00:20:00")), "site"), sessions, T0
     )  # not settled
+
+
+NEW1, NEW2, NEW3 = "0" * 31 + "1", "0" * 31 + "2", "0" * 31 + "3"
+ASKED = T0 + 10_000  # when the first session report was asked
+
+
+def _found(kind: str, *totals: tuple[int, int]) -> dict[int, rpt.Summary]:
+    """A SupportSessionSummary of report_type `kind` giving each (id, total)."""
+    return rpt.summaries(listing(*(summary(ident, n, kind) for ident, n in totals)), kind)
+
+
+def _noise() -> tuple[list[rpt.SessionFacts], list[rpt.SessionFacts]]:
+    """Rep 8 (team 1, site 1) ran two settled sessions; sessions of rep 9 (team 2, site 2), as an earlier
+    check leaves them: one ended within the clock skew of the first report, one new in the second."""
+    mine = [facts(), facts(lsid=OTHER)]
+    recent = facts(lsid=NEW1, start=ASKED - 200, end=ASKED - 60, site=2, rep=(9, 151), team=2)
+    new = facts(lsid=NEW2, start=ASKED + 5, end=None, urls=False, site=2, rep=(9, 151), team=2)
+    return [*mine, recent], [*mine, recent, new]
+
+
+@pytest.mark.parametrize("kind, ident", [("rep", 8), ("team", 1)])
+def test_summary_totals_one_too_many_despite_others_sessions(kind, ident):
+    # the old bounds let every unsettled or new session count for every rep and team: this passed
+    first, second = _noise()
+    fails(rpt.summary_totals, _found(kind, (ident, 3), (ident + 1, 2)), kind, first, ASKED, second,
+          match=f"{kind} {ident}: <total_sessions> 3, but the session reports around it give 2$",
+          req="RPT-SSS-003")  # fmt: skip
+
+
+@pytest.mark.parametrize("kind, ident", [("rep", 8), ("team", 1)])
+def test_summary_totals_exact_despite_others_sessions(kind, ident):
+    first, second = _noise()
+    # rep 9 / team 2 surely ran none (its one session of `first` is unsettled), at most both of `second`
+    for other in (0, 1, 2):
+        rpt.summary_totals(_found(kind, (ident, 2), (ident + 1, other)), kind, first, ASKED, second)
+    fails(rpt.summary_totals, _found(kind, (ident, 2), (ident + 1, 3)), kind, first, ASKED, second,
+          match=f"{kind} {ident + 1}: <total_sessions> 3", req="RPT-SSS-003")  # fmt: skip
+
+
+def test_summary_totals_count_a_session_for_the_reps_it_had():
+    first, second = _noise()
+    # rep 8 transferred a running session to rep 10 (or is still in it): it may count for 8, not for 9
+    handed = facts(lsid=NEW3, start=ASKED + 5, end=None, urls=False, rep=(10, 152))
+    second = [*second, replace(handed, reps=frozenset({8, 10}))]
+    rpt.summary_totals(_found("rep", (8, 3), (9, 2)), "rep", first, ASKED, second)
+    rpt.summary_totals(_found("rep", (8, 2), (10, 1)), "rep", first, ASKED, second)
+    for totals, reason in [
+        (((8, 4),), "rep 8: <total_sessions> 4, but the session reports around it give 2 to 3$"),
+        (((8, 2), (9, 3)), "rep 9: <total_sessions> 3"),
+        (((8, 2), (10, 2)), "rep 10: <total_sessions> 2"),
+        (((8, 1),), "rep 8: <total_sessions> 1"),
+    ]:
+        fails(rpt.summary_totals, _found("rep", *totals), "rep", first, ASKED, second, match=reason,
+              req="RPT-SSS-003")  # fmt: skip
+
+
+def test_summary_totals_of_sites_are_exact_when_nothing_changed():
+    first, _ = _noise()  # running or not, every session of a site counts for it
+    rpt.summary_totals(_found("site", (1, 2), (2, 1)), "site", first, ASKED, first)
+    for totals, reason in [
+        (((1, 3), (2, 1)), "site 1: <total_sessions> 3, but the session reports around it give 2$"),
+        (((1, 1), (2, 1)), "site 1: <total_sessions> 1"),
+        (((1, 2), (2, 2)), "site 2: <total_sessions> 2"),
+        (((1, 2), (2, 0)), "site 2: <total_sessions> 0"),
+        (((1, 2),), "site 2: no <summary>"),
+    ]:
+        fails(rpt.summary_totals, _found("site", *totals), "site", first, ASKED, first, match=reason,
+              req="RPT-SSS-003")  # fmt: skip
 
 
 # --- exit surveys ------------------------------------------------------------------------------------------

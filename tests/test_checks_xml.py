@@ -1,7 +1,10 @@
 """An answer of another product (Privileged Remote Access) is one WARN of XML-PRODUCT-001, which stops the
-check, never a pile of schema FAILs; a Remote Support answer judges XML-PRODUCT-001 met."""
+check, never a pile of schema FAILs; a Remote Support answer judges XML-PRODUCT-001 met. An XML answer's
+Content-Type is an XML media type (XML-CTYPE-001)."""
 
 from __future__ import annotations
+
+import io
 
 import crafted
 import pytest
@@ -9,7 +12,17 @@ from conftest import CORPUS
 from crafted import fails
 
 from harness.catalogue.requirements import get
-from harness.checks.xml import PRODUCT_REQ, Expect, command_ok, reporting_error, reporting_ok, xml_answer
+from harness.checks import reporting as rpt
+from harness.checks.xml import (
+    CONTENT_TYPE_REQ,
+    PRODUCT_REQ,
+    Expect,
+    command_error,
+    command_ok,
+    reporting_error,
+    reporting_ok,
+    xml_answer,
+)
 
 EXPECT = Expect("1.21.1")
 PRA_NS = "http://www.beyondtrust.com/sra/namespaces/API/reporting"
@@ -41,3 +54,40 @@ def test_a_pra_error_or_command_answer_is_the_product_too():
 def test_a_remote_support_answer_meets_the_product_requirement(ctx):
     command_ok(crafted.command("<success>ok</success>"), EXPECT, "success")
     assert PRODUCT_REQ in ctx.judged and ctx.charges == []
+
+
+# -- Content-Type (issue 15: XML answers served as text/plain passed) -----------------------------------
+
+
+def _labelled(response, ctype: str | None):
+    response.headers = {} if ctype is None else {"content-type": ctype}
+    return response
+
+
+@pytest.mark.parametrize("ctype", ["text/xml; charset=UTF-8", "application/xml", "Application/XML",
+                                   "application/vnd.example+xml"])  # fmt: skip
+def test_an_xml_media_type_is_judged_met(ctx, ctype):
+    command_ok(_labelled(crafted.command("<success>ok</success>"), ctype), EXPECT, "success")
+    assert ctx.charges == [] and CONTENT_TYPE_REQ in ctx.judged
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "text/html; charset=utf-8", "", None, "text/xmlish"])
+def test_another_label_fails_the_content_type_and_the_check_goes_on(ctx, ctype):
+    root = command_ok(_labelled(crafted.command("<success>ok</success>"), ctype), EXPECT, "success")
+    assert root.tag == "success"  # the body is still judged (and here met)
+    assert [(c.req, c.verdict) for c in ctx.charges] == [(CONTENT_TYPE_REQ, "FAIL")]
+    assert "an XML answer labelled as no XML media type" in ctx.charges[0].reason
+
+
+def test_errors_and_streamed_reports_are_judged_too(ctx):
+    command_error(_labelled(crafted.command("<error>Invalid action</error>", 400), "text/plain"), EXPECT)
+    reporting_error(_labelled(crafted.reporting("<error>No such report</error>", 400), None), EXPECT)
+    report = _labelled(crafted.reporting("<session_list/>"), "text/plain")
+    rpt.stream_ok(report, io.BytesIO(report.content), EXPECT, "session_list")
+    assert ctx.charged("FAIL") == [CONTENT_TYPE_REQ] * 3
+
+
+def test_a_body_that_is_not_xml_is_not_also_charged_to_its_label(ctx):
+    page = _labelled(crafted.Response(200, b"<html><body>Oops</body></html>"), "text/html")
+    fails(command_ok, page, EXPECT, "success", match="root <html>, expected <success>", req=None)
+    assert CONTENT_TYPE_REQ not in ctx.charged()

@@ -58,9 +58,10 @@ class Taken:
         return [f for f in self.facts.values() if f.settled(self.before)]
 
 
-def take(client, expect, name: str) -> Taken:
+def take(client, expect, name: str, params: dict | None = None) -> Taken:
+    """`name` over the last seven days to the present; `params`: the same window as an earlier take."""
     before = time.time()
-    params = {"start_time": int(before) - 7 * DAY, "duration": 0}
+    params = params or {"start_time": int(before) - 7 * DAY, "duration": 0}
     rows = collect(client, expect, name, params, with_problems)
     taken = Taken(params, before, time.time())
     for facts, problems in rows:

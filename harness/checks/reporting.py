@@ -26,11 +26,13 @@ from lxml import etree
 from harness.checks.xml import (
     SCHEMA_REQ,
     Expect,
+    content_type_xml,
     error_text,
     judge_validity,
     remote_support,
     strip_namespaces,
     xml_answer,
+    xml_response,
 )
 from harness.checks.xml import (
     SERVER_ERROR_REQ as XML_SERVER_ERROR_REQ,
@@ -96,6 +98,7 @@ def stream_ok(response, spool: BinaryIO, expect: Expect, roots: str | tuple[str,
     if result.root not in roots:
         raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>")
     judge_validity(result, expect, "reporting")
+    content_type_xml(response.headers)
     if response.status_code != 200:
         raise CheckFailed(f"HTTP {response.status_code} for a successful report")
 
@@ -147,7 +150,7 @@ def refusal_root(response, expect: Expect) -> etree._Element:
             f"HTTP {response.status_code}: a server error where <error> was expected", SERVER_ERROR_REQ
         )
     try:
-        return xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
+        return xml_response(response, expect, "reporting", (*SUCCESS_ROOTS, "error"))
     except CheckFailed as exc:  # an answer that is neither a report nor an <error> (an HTML page)
         raise CheckFailed(str(exc), exc.req or SERVER_ERROR_REQ) from None
 
@@ -170,7 +173,7 @@ def not_a_report(response, expect: Expect) -> None:
         return
     if response.status_code >= 500:
         raise CheckFailed(f"HTTP {response.status_code} to a request without a token", SERVER_ERROR_REQ)
-    root = xml_answer(response.content, expect, "reporting", (*SUCCESS_ROOTS, "error"))
+    root = xml_response(response, expect, "reporting", (*SUCCESS_ROOTS, "error"))
     if root.tag != "error":
         raise CheckFailed(f"HTTP {response.status_code} <{root.tag}> answered without a token")
 
@@ -770,41 +773,60 @@ def summaries(items: Iterable[etree._Element], report_type: str) -> dict[int, Su
     return out
 
 
-def _bounds(report_type: str, ident: int, sessions: list[SessionFacts], before: float) -> tuple[int, int]:
-    """Least and most sessions `ident` may count, whether "run by" means the final owner or any owner,
-    while unsettled sessions may still change hands."""
+def _bounds(
+    report_type: str, ident: int, first: list[SessionFacts], first_before: float, second: list[SessionFacts]
+) -> tuple[int, int]:
+    """Least and most sessions `ident` may count in a summary taken between the session reports `first`
+    (asked at `first_before`) and `second`, whether "run by" means the final owner or any owner. Least: the
+    sessions of `first` it surely counts (a site's every one: none leaves a window to the present; a
+    representative's or team's, those it finally owned once settled). Most: the sessions of `second` it
+    took part in (a session's representatives and teams only grow, so one it joins later is also allowed)."""
     if report_type == "site":
-        n = sum(1 for s in sessions if s.site == ident)
-        return n, n
+        return sum(1 for s in first if s.site == ident), sum(1 for s in second if s.site == ident)
     if report_type == "rep":
-        low = sum(1 for s in sessions if s.settled(before) and s.primary_rep == ident)
-        high = sum(1 for s in sessions if not s.settled(before) or ident in s.reps or s.primary_rep == ident)
-        return low, high
-    low = sum(1 for s in sessions if s.settled(before) and s.primary_team == ident)
-    high = sum(1 for s in sessions if not s.settled(before) or ident in s.teams or s.primary_team == ident)
-    return low, high
+        low = sum(1 for s in first if s.settled(first_before) and s.primary_rep == ident)
+        return low, sum(1 for s in second if ident in s.reps or s.primary_rep == ident)
+    low = sum(1 for s in first if s.settled(first_before) and s.primary_team == ident)
+    return low, sum(1 for s in second if ident in s.teams or s.primary_team == ident)
+
+
+def _summary_ids(report_type: str, s: SessionFacts, everyone: bool) -> set[int]:
+    """The ids a session may count for: its site, or its final owner (`everyone`: and every representative
+    or team it had)."""
+    if report_type == "site":
+        ids = {s.site}
+    elif report_type == "rep":
+        ids = {s.primary_rep} | (set(s.reps) if everyone else set())
+    else:
+        ids = {s.primary_team} | (set(s.teams) if everyone else set())
+    return ids - {None}
 
 
 def summary_totals(
-    found: dict[int, Summary], report_type: str, sessions: list[SessionFacts], before: float, newer: int
+    found: dict[int, Summary],
+    report_type: str,
+    first: list[SessionFacts],
+    first_before: float,
+    second: list[SessionFacts],
 ) -> None:
-    """<total_sessions> counts the sessions of the same window: within the bounds the session report
-    taken before allows, plus `newer` sessions the window gained since (seen in a later listing)."""
+    """<total_sessions> counts the sessions of the window, judged against the same window's session reports
+    taken right before (`first`, asked at `first_before`) and right after (`second`) the summary. Each id's
+    bounds (_bounds) come only from sessions that id took part in, so sessions that others ran meanwhile
+    (earlier checks, other users) widen no one else's: the verdict does not depend on check order."""
     ids = set(found)
-    for s in sessions:
-        if report_type == "site" and s.site is not None:
-            ids.add(s.site)
-        elif s.settled(before):
-            ids |= {s.primary_rep} if report_type == "rep" and s.primary_rep is not None else set()
-            ids |= {s.primary_team} if report_type == "team" and s.primary_team is not None else set()
+    for s in first:
+        if report_type == "site" or s.settled(first_before):
+            ids |= _summary_ids(report_type, s, everyone=False)
+    for s in second:
+        ids |= _summary_ids(report_type, s, everyone=True)
     for ident in sorted(ids):
-        low, high = _bounds(report_type, ident, sessions, before)
+        low, high = _bounds(report_type, ident, first, first_before, second)
         total = found[ident].total if ident in found else 0
-        if not low <= total <= high + newer:
-            span = f"{low}" if low == high + newer else f"{low} to {high + newer}"
+        if not low <= total <= high:
+            span = f"{low}" if low == high else f"{low} to {high}"
             where = f"<total_sessions> {total}" if ident in found else "no <summary>"
             raise CheckFailed(
-                f"{report_type} {ident}: {where}, but the session report of the window gives {span}",
+                f"{report_type} {ident}: {where}, but the session reports around it give {span}",
                 "RPT-SSS-003",
             )
 
@@ -1141,6 +1163,7 @@ def download_error(response, spool: BinaryIO, expect: Expect) -> str:
             f"HTTP {response.status_code}: a {size}-byte file ({ctype}) where an <error> was expected"
         )
     text = error_text(xml_answer(spool.read(1 << 20), expect, "reporting", "error"))
+    content_type_xml(response.headers)
     if not text:
         raise CheckFailed("<error> without a message", SERVER_ERROR_REQ)
     return text

@@ -3,7 +3,8 @@ family, in a namespace of the known family, with the expected root; then parsed 
 
 Namespaces are stripped after validation (the namespace has its own verdict), so semantic checks address
 elements by their local names. A namespace defect is charged to XML-NS-001, a schema defect (or an answer
-that is not XML) to XML-SCHEMA-001 or XML-SCHEMA-002, a server error where the guide documents <error> to
+that is not XML) to XML-SCHEMA-001 or XML-SCHEMA-002, an XML answer labelled as no XML media type to
+XML-CTYPE-001, a server error where the guide documents <error> to
 CMD-GEN-014 or RPT-GEN-012; an unexpected root, such as an <error> where the action succeeds, to the
 check's own requirement. An answer of another product (Privileged Remote Access) is one WARN of
 XML-PRODUCT-001 and stops the check: a pile of schema FAILs would only say that PRA is not Remote Support.
@@ -18,7 +19,7 @@ from lxml import etree
 
 from harness.schemas import schema_family
 from harness.validate import one_line, validate
-from harness.verdicts import CheckFailed, judged, warn
+from harness.verdicts import CheckFailed, defect, judged, warn
 from harness.xmlsafe import parser_options
 
 
@@ -39,6 +40,8 @@ NAMESPACE_REQ = "XML-NS-001"
 PRODUCT_REQ = "XML-PRODUCT-001"
 SCHEMA_REQ = {"command": "XML-SCHEMA-001", "reporting": "XML-SCHEMA-002"}
 SERVER_ERROR_REQ = {"command": "CMD-GEN-014", "reporting": "RPT-GEN-012"}
+CONTENT_TYPE_REQ = "XML-CTYPE-001"
+XML_MEDIA_TYPES = ("text/xml", "application/xml")  # RFC 7303 section 9; any */*+xml as well
 
 
 def _parser() -> etree.XMLParser:
@@ -61,10 +64,24 @@ def parse(body: bytes) -> etree._Element:
         raise CheckFailed(f"not well-formed XML: {one_line(str(exc), 200)}") from None
 
 
-def content_type_xml(response) -> None:
-    ctype = response.headers.get("content-type", "")
-    if "xml" not in ctype.lower():
-        raise CheckFailed(f"Content-Type is {ctype or 'missing'!r}, not an XML type")
+def content_type_xml(headers) -> None:
+    """An XML answer is labelled XML (RFC 7303: text/xml, application/xml or a +xml type); else a FAIL of
+    CONTENT_TYPE_REQ that lets the check go on: the body has its own requirements. Judged only once the
+    body proved to be XML (a body that is not is the schema's defect, not also the label's)."""
+    ctype = headers.get("content-type") or ""
+    media = ctype.split(";", 1)[0].strip().lower()
+    if media in XML_MEDIA_TYPES or media.endswith("+xml"):
+        judged(CONTENT_TYPE_REQ)
+    else:
+        shown = one_line(ctype, 100) if ctype else "missing"
+        defect(f"Content-Type is {shown!r}: an XML answer labelled as no XML media type", CONTENT_TYPE_REQ)
+
+
+def xml_response(response, expect: Expect, kind: str, roots: str | tuple[str, ...]) -> etree._Element:
+    """xml_answer() of a response's body, and its Content-Type judged."""
+    root = xml_answer(response.content, expect, kind, roots)
+    content_type_xml(response.headers)
+    return root
 
 
 def xml_answer(
@@ -124,7 +141,7 @@ def error_text(root: etree._Element) -> str:
 
 def command_ok(response, expect: Expect, roots: str | tuple[str, ...]) -> etree._Element:
     """A command API success: HTTP 200, XML, valid, one of `roots` (not <error>)."""
-    root = xml_answer(response.content, expect, "command", (*_tuple(roots), "error"))
+    root = xml_response(response, expect, "command", (*_tuple(roots), "error"))
     if root.tag == "error":
         raise CheckFailed(f"HTTP {response.status_code} <error>{one_line(error_text(root), 200)}</error>")
     if response.status_code != 200:
@@ -139,7 +156,7 @@ def command_error(response, expect: Expect, contains: str | None = None) -> str:
 
 
 def reporting_ok(response, expect: Expect, roots: str | tuple[str, ...]) -> etree._Element:
-    root = xml_answer(response.content, expect, "reporting", (*_tuple(roots), "error"))
+    root = xml_response(response, expect, "reporting", (*_tuple(roots), "error"))
     if root.tag == "error":
         raise CheckFailed(f"HTTP {response.status_code} <error>{one_line(error_text(root), 200)}</error>")
     if response.status_code != 200:
@@ -161,7 +178,7 @@ def _error(response, expect: Expect, kind: str, contains: str | None) -> str:
             f"HTTP {response.status_code}: a server error where the guide documents <error>",
             SERVER_ERROR_REQ.get(kind),
         )
-    root = xml_answer(response.content, expect, kind, "error")
+    root = xml_response(response, expect, kind, "error")
     text = error_text(root)
     if not text:
         raise CheckFailed("<error> without a message")

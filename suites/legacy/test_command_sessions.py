@@ -31,7 +31,7 @@ from harness.checks.sessions import (
     success_message,
     support_teams,
 )
-from harness.checks.xml import command_error, command_ok, xml_answer
+from harness.checks.xml import command_error, command_ok, xml_response
 from harness.preflight import API_INFO_ROOTS
 from harness.verdicts import na, not_tested
 
@@ -225,8 +225,8 @@ def own_session(rs_api, rs_anon, rs_expect, rs_run_prefix) -> str:
     since = clock(rs_api, rs_expect) - 60
     short = key(rs_api, rs_expect, ttl=KEY_TTL).short_key
     rs_anon.start_session({"short_key": short, "customer_name": name}, method="GET")
-    root = xml_answer(
-        rs_api.report("SupportSession", {"start_time": since, "duration": 0}).content,
+    root = xml_response(
+        rs_api.report("SupportSession", {"start_time": since, "duration": 0}),
         rs_expect,
         "reporting",
         "session_list",
@@ -241,14 +241,14 @@ def own_session(rs_api, rs_anon, rs_expect, rs_run_prefix) -> str:
 
 def still_active(api, expect, lsid: str) -> bool:
     response = api.report("SupportSession", {"lsid": lsid})
-    session = xml_answer(response.content, expect, "reporting", ("session_list", "error")).find("session")
+    session = xml_response(response, expect, "reporting", ("session_list", "error")).find("session")
     return session is not None and not (session.findtext("end_time") or "").strip()
 
 
 def acted(api, expect, response, action: str, lsid: str, rep_id: int | None = None) -> None:
     """join_session or transfer_session answered <success> with the guide's message; an <error> while the
     session ended or the representative logged out meanwhile is NOT_TESTED."""
-    root = xml_answer(response.content, expect, "command", ("success", "error"))
+    root = xml_response(response, expect, "command", ("success", "error"))
     if root.tag == "error":
         if not still_active(api, expect, lsid):
             not_tested(f"session {lsid} ended during the check")
