@@ -75,7 +75,7 @@ def test_token_answer_charges_no_answer_to_the_requests_requirement():
         ({**GOOD, "expires_in": 7200}, "expires_in is 7200", "AUTH-004"),
         ({**GOOD, "expires_in": 3600.5}, "expires_in is 3600.5", "AUTH-004"),
         ({**GOOD, "expires_in": True}, "expires_in is True", "AUTH-004"),
-        ({**GOOD, "expires_in": "7200"}, "expires_in is '7200'", "AUTH-004"),
+        ({**GOOD, "expires_in": "7200"}, "the JSON string '7200'", "AUTH-004"),
         ({k: v for k, v in GOOD.items() if k != "expires_in"}, "expires_in is None", "AUTH-004"),
     ],
 )
@@ -109,7 +109,6 @@ def test_token_answer_charges_each_member_to_its_requirement(ctx):
     "variant, content_type, warning, req",
     [
         ({**GOOD, "token_type": "bearer"}, "application/json", "case-insensitive", "AUTH-003"),
-        ({**GOOD, "expires_in": "3600"}, "application/json", "the string '3600'", "AUTH-004"),
         ({**GOOD, "access_token": "tok€n-ünicode"}, "application/json", "b64token", "AUTH-002"),
         (GOOD, "text/html", "not application/json", "AUTH-006"),
         (GOOD, "", "'missing'", "AUTH-006"),
@@ -119,6 +118,14 @@ def test_token_answer_warns_on_a_known_variant(ctx, variant, content_type, warni
     token_answer(answer(variant, content_type=content_type))
     assert len(ctx.warnings) == 1 and warning in ctx.warnings[0], ctx.warnings
     assert ctx.charged() == [req] and not ctx.failures
+
+
+@pytest.mark.parametrize("expires", ["3600", " 3600", "3600.0", "one hour"])
+def test_expires_in_as_a_string_fails_auth_004(ctx, expires):
+    """Issue 15: "3600" as a JSON string was a WARN; RFC 6749 section 5.1 gives expires_in as a number."""
+    assert token_answer(answer({**GOOD, "expires_in": expires})) == GOOD["access_token"]
+    assert ctx.charged() == ["AUTH-004"] and ctx.charged("FAIL") == ["AUTH-004"]
+    assert "RFC 6749 section 5.1" in ctx.failures[0]
 
 
 def test_token_answer_accepts_json_with_a_charset(ctx):

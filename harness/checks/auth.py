@@ -44,9 +44,9 @@ def token_answer(answer: TokenAnswer, req: str = "AUTH-001") -> str:
     AUTH-003, expires_in to AUTH-004 (both recorded with defect()), then access_token to AUTH-002 (raised:
     without a usable token nothing follows).
 
-    WARN: token_type in another case ("bearer": RFC 6749 makes it case-insensitive; AUTH-003), expires_in
-    as a string of digits (AUTH-004), a token with characters outside RFC 6750's b64token (AUTH-002), a
-    Content-Type other than JSON (AUTH-006).
+    WARN: token_type in another case ("bearer": RFC 6749 makes it case-insensitive; AUTH-003), a token with
+    characters outside RFC 6750's b64token (AUTH-002), a Content-Type other than JSON (AUTH-006). expires_in
+    as a string, even "3600", is AUTH-004's defect: RFC 6749 section 5.1 makes it a JSON number.
     """
     if answer.status != 200:
         raise CheckFailed(f"token request answered HTTP {answer.status}: {_excerpt(answer.body)}", req)
@@ -62,9 +62,10 @@ def token_answer(answer: TokenAnswer, req: str = "AUTH-001") -> str:
             req="AUTH-003",
         )
     expires = body.get("expires_in")
-    if isinstance(expires, str) and expires.strip().isdigit() and int(expires) == TOKEN_LIFETIME_S:
-        warn(
-            f"expires_in is the string {expires!r}; the guide shows the number {TOKEN_LIFETIME_S}",
+    if isinstance(expires, str):  # a client reading a number gets none (RFC 6749 section 5.1: a JSON number)
+        defect(
+            f"expires_in is the JSON string {expires!r}; RFC 6749 section 5.1 gives it as a number and the"
+            f" guide shows {TOKEN_LIFETIME_S}",
             req="AUTH-004",
         )
     elif isinstance(expires, bool) or not isinstance(expires, int) or expires != TOKEN_LIFETIME_S:
