@@ -23,9 +23,7 @@ from harness import verdicts
 from harness.checks import archives as arc
 from harness.checks import realtime as rt
 from harness.checks import reporting as rpt
-from harness.checks.xml import error_text, reporting_ok, xml_answer
-from harness.client import TargetError
-from harness.client.api import gunzip_bounded
+from harness.checks.xml import error_text, reporting_ok, xml_response
 from harness.client.realtime import Mirror, RealtimeClient, authenticate_message, subscribe_message
 
 DAY = rpt.DAY_S
@@ -62,7 +60,7 @@ class Listings:
 def listing(client, expect, date: str) -> list[arc.ArchiveEntry]:
     response = client.report("ArchiveListing", {"date": date})
     if response.status_code < 500:
-        root = xml_answer(response.content, expect, "reporting", ("archives", "error"))
+        root = xml_response(response, expect, "reporting", ("archives", "error"))
         text = error_text(root) if root.tag == "error" else ""
         if "disabled" in text.lower() or "enable" in text.lower():
             verdicts.na(
@@ -88,18 +86,6 @@ def fetch(client, date: str, entry: arc.ArchiveEntry):
     )
     with spool:
         return response, spool.read()
-
-
-def decompressed(response, data: bytes) -> bytes:
-    arc.gzip_file(response, data[:512])
-    try:
-        return gunzip_bounded(data, DECOMPRESSED_MAX)
-    except TargetError as exc:
-        if "expands beyond" in str(exc):
-            verdicts.not_tested(
-                f"the archive decompresses to more than {DECOMPRESSED_MAX >> 20} MB; not parsed"
-            )
-        verdicts.fail(f"the archive does not decompress: {exc}", req="ARC-GET-001")
 
 
 def chosen(listings: Listings, kind: str, which: str) -> tuple[str, arc.ArchiveEntry]:
@@ -135,7 +121,7 @@ def test_history_is_kept_for_seven_active_days(listings):
 @pytest.mark.req("ARC-LIST-002", "ARC-LIST-001")  # "a date without archives lists none" is ARC-LIST-002
 def test_a_date_without_archives_lists_none(api, rs_expect):
     response = api.report("ArchiveListing", {"date": "2000-01-01"})
-    root = xml_answer(response.content, rs_expect, "reporting", ("archives", "error"))
+    root = xml_response(response, rs_expect, "reporting", ("archives", "error"))
     if root.tag == "error":
         verdicts.warn(
             f"<error>{error_text(root)}</error> for a date without archives; the guide documents zero or more"
@@ -158,7 +144,7 @@ class Downloads:
     def __call__(self, entry: arc.ArchiveEntry):
         if entry not in self._read:
             response, data = fetch(self.client, self.listings.day_of(entry), entry)
-            text = decompressed(response, data)
+            text = arc.decompressed(response, data, DECOMPRESSED_MAX)
             if entry.kind == "state":
                 self._read[entry] = arc.state_archive(text, entry.time)
             else:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import struct
+import zlib
 
 import crafted
 import pytest
@@ -128,7 +130,7 @@ GOOD_STATE = state_doc(
                              created_timestamp=T - 50, **ENDPOINT)},
     support_session={"3": row("support_session", queue_id=1, priority=2, start_method="session_key", lsid="ab" * 16,
                               created_timestamp=T - 10)},
-    customer_client={"4": row("customer_client", support_session_id=3, client_type="desktop", connected=True,
+    customer_client={"4": row("customer_client", support_session_id=3, client_type="desktop", connected=1,
                               hostname="carol-pc", operating_system="Unknown", private_ip="Unknown",
                               public_ip="[2a01:db8::7]:56722")},
 )  # fmt: skip
@@ -166,9 +168,10 @@ def bad_state(table: str, row_id: str, **change) -> bytes:
         (json.dumps({**GOOD_STATE, "queue": {"1": {"name": "General"}}}).encode(), "lacks code_name", "ARC-JSON-004"),
         (bad_state("queue", "1", type="vip"), "type is 'vip'", "ARC-JSON-003"),
         (bad_state("representative", "2", connected=2), "connected is 2", "ARC-JSON-003"),
-        (bad_state("representative", "2", user_id="5"), "user_id is '5'", "ARC-JSON-003"),
+        (bad_state("representative", "2", user_id="five"), "user_id is 'five'", "ARC-JSON-003"),
+        (bad_state("representative", "2", connected="yes"), "not 1 or 0", "ARC-JSON-003"),
         (bad_state("support_session", "3", priority=4), "priority is 4", "ARC-JSON-003"),
-        (bad_state("support_session", "3", created_timestamp="yesterday"), "a UNIX timestamp", "ARC-JSON-003"),
+        (bad_state("support_session", "3", created_timestamp="yesterday"), "not an integer", "ARC-JSON-003"),
         (bad_state("support_session", "3", created_timestamp=T + 60), "after the snapshot", "ARC-JSON-004"),
     ],
 )  # fmt: skip
@@ -209,6 +212,24 @@ def test_endpoint_values_are_judged_and_a_null_one_warns(ctx):
     assert "2 null endpoint value(s) in representative" in ctx.warnings[0] and "split" in ctx.warnings[0]
     arc.state_archive(bad_state("customer_client", "4", private_ip=""), T)  # blank, a string: not judged
     assert ctx.charged() == ["ARC-JSON-016"]
+
+
+@pytest.mark.parametrize(
+    "table, row_id, values",
+    [("customer_client", "4", {"connected": True}), ("representative", "2", {"routing_idle": False}),
+     ("representative", "2", {"connected": "1"}), ("representative", "2", {"user_id": "5"})],
+)  # fmt: skip
+def test_a_known_variant_warns_as_the_real_time_check_does(ctx, table, row_id, values):
+    """Issue 15: flags as true/false passed silently here while the real-time check warned on them; both
+    now share harness.checks.realtime.value_problem."""
+    from harness.checks.realtime import MODEL, value_problem
+
+    arc.state_archive(bad_state(table, row_id, **values), T)
+    ((name, value),) = values.items()
+    assert ctx.charged() == ["ARC-JSON-003"] and ctx.charged("WARN") == ["ARC-JSON-003"]
+    spec = MODEL.get(table, {}).get(name)
+    if spec is not None:  # a field both documents: the same verdict and words
+        assert value_problem(spec, value)[0] == "warn" and value_problem(spec, value)[1] in ctx.warnings[0]
 
 
 def test_state_references_fail():
@@ -476,3 +497,60 @@ def test_the_embedded_appliances_seeded_days_replay(tmp_path, ctx):
     assert pairs > 100 and "ARC-JSON-013" in ctx.judged  # six days of about twenty state archives
     assert {"ARC-JSON-015", "ARC-JSON-016"} <= set(ctx.judged)
     assert not ctx.charges, ctx.charges
+
+
+# --- Archive: decompression (issue 15) -------------------------------------------------------------------
+
+
+ROW = b'{"id": "12", "hostname": "host-12.example", "public_ip": "203.0.113.7:50432"},\n'
+UNIT = (ROW * ((16 << 20) // len(ROW) + 1))[: 16 << 20]  # 16 MiB of archive-like text
+
+
+def gzip_bomb(gib: float) -> bytes:
+    """A gzip file of `gib` GiB in a few MB per GiB, built in a blink: one deflate block of UNIT ending in a
+    full flush (byte-aligned, no reference back) repeated. Text, not zeros: zlib inflates a run of zeros
+    at about a fifth of the speed, and this test needs to count 4 GB. Past 1 GiB the trailer's CRC is left
+    0: the size bound is judged before the end is reached."""
+    block = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = block.compress(UNIT) + block.flush(zlib.Z_FULL_FLUSH)
+    final = zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+    count = int(gib * (1 << 30)) // len(UNIT)
+    crc = 0
+    for _ in range(count if count * len(UNIT) <= 1 << 30 else 0):
+        crc = zlib.crc32(UNIT, crc)
+    trailer = struct.pack("<II", crc, count * len(UNIT) & 0xFFFFFFFF)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + piece * count + final + trailer
+
+
+OK = crafted.Response(200, b"", {"content-type": "application/gzip"})
+
+
+def test_an_archive_past_the_guide_s_4_gb_fails_arc_get_002():
+    """A 4.5 GB archive (16 MB compressed) was NOT_TESTED at the 512 MB read bound: its size is counted."""
+    bomb = gzip_bomb(4.5)
+    assert len(bomb) < 20 << 20
+    fails(arc.decompressed, OK, bomb, 512 << 20, match="decompresses to more than 4 GB", req="ARC-GET-002")
+
+
+def test_an_archive_within_4_gb_but_past_the_read_bound_is_not_tested():
+    with pytest.raises(pytest.skip.Exception, match="NOT_TESTED: the archive decompresses to 32 MB"):
+        arc.decompressed(OK, gzip_bomb(1 / 32), 16 << 20)
+
+
+def test_a_corrupt_archive_fails_arc_get_001_in_the_harness_s_words():
+    good = gzip.compress(json.dumps(GOOD_STATE).encode())
+    corrupt = good[:12] + bytes(b ^ 0xFF for b in good[12:60]) + good[60:]
+    failure = fails(arc.decompressed, OK, corrupt, 1 << 20, match="not an intact gzip", req="ARC-GET-001")
+    assert "Error -3" not in str(failure)
+    fails(arc.decompressed, OK, good[:-3], 1 << 20, match="truncated", req="ARC-GET-001")
+
+
+def test_an_intact_archive_judges_the_bound_met(ctx):
+    doc = json.dumps(GOOD_STATE).encode()
+    assert arc.decompressed(OK, gzip.compress(doc), 1 << 20) == doc
+    assert "ARC-GET-002" in ctx.judged and not ctx.charges
+
+
+def test_hostile_nesting_is_a_fail_not_a_recursion_error():
+    fails(arc.parse_json, b"[" * 200_000, "state archive", "ARC-JSON-001", match="nested too deeply",
+          req="ARC-JSON-001")  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 
 from harness.client import (
     ApplianceClient,
+    ArchiveTooLarge,
     Credentials,
     Recorder,
     TargetError,
@@ -119,8 +120,52 @@ def test_a_gzip_bomb_is_refused():
     import gzip
 
     bomb = gzip.compress(b"\0" * (4 << 20))
-    with pytest.raises(TargetError, match="expands beyond"):
+    with pytest.raises(ArchiveTooLarge, match="expands beyond") as e:
         gunzip_bounded(bomb, limit=1 << 20)
-    with pytest.raises(TargetError, match="not a gzip archive"):
-        gunzip_bounded(b"plain")
+    assert not e.value.over_bound
     assert gunzip_bounded(gzip.compress(b"{}")) == b"{}"
+
+
+def test_past_the_kept_bytes_the_size_is_counted_to_the_bound():
+    import gzip
+
+    bomb = gzip.compress(b"\0" * (4 << 20))
+    with pytest.raises(ArchiveTooLarge) as e:
+        gunzip_bounded(bomb, limit=1 << 20, bound=8 << 20)
+    assert (e.value.size, e.value.over_bound) == (4 << 20, False)
+    with pytest.raises(ArchiveTooLarge, match="expands beyond 3145728 bytes") as e:
+        gunzip_bounded(bomb, limit=1 << 20, bound=3 << 20)
+    assert e.value.over_bound and e.value.size > 3 << 20
+
+
+def test_several_members_and_zero_padding_are_one_file():
+    import gzip
+
+    assert gunzip_bounded(gzip.compress(b"ab") + gzip.compress(b"cd") + b"\0" * 8) == b"abcd"
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"plain", "not an intact gzip file at byte 5 (incorrect header check)"),
+        (b"", "truncated"),
+        ("truncated", "truncated"),
+        ("corrupt", "not an intact gzip file"),
+        ("crc", "incorrect data check"),
+        ("garbage", "bytes after the end of the gzip data are not another gzip member"),
+    ],
+)
+def test_a_damaged_gzip_is_the_harness_s_own_error(data, reason):
+    """Issue 15: a corrupt archive escaped as zlib.error; every defect is a TargetError in our words."""
+    import gzip
+
+    good = gzip.compress(b"{" + b'"a": 1, ' * 5000 + b"}")
+    data = {
+        "truncated": good[: len(good) // 2],
+        "corrupt": good[:10] + bytes(b ^ 0x5A for b in good[10:40]) + good[40:],
+        "crc": good[:-8] + bytes(4 * [0]) + good[-4:],
+        "garbage": good + b"trailing",
+    }.get(data, data)
+    with pytest.raises(TargetError, match=reason.replace("(", r"\(").replace(")", r"\)")) as e:
+        gunzip_bounded(data)
+    assert type(e.value) is TargetError and "Error -3" not in str(e.value)

@@ -5,6 +5,9 @@ judge an appliance's against it, so the guide's table is written once.
 
 from __future__ import annotations
 
+# "The decompressed file never exceeds 4 GB." (Download Reports with Archive); read as 4 GiB, the larger.
+ARCHIVE_MAX_BYTES = 4 << 30
+
 # "JSON Tables and Fields for session_event": name -> documented data fields; OPTIONAL ones say "Optional:"
 SESSION_EVENTS: dict[str, tuple[str, ...]] = {
     "callback_button_deployed": ("callback_button_id", "description", "expiration", "profile_id",
