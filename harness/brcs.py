@@ -258,9 +258,9 @@ RULES: tuple[Rule, ...] = (
         "The login command is automatically added as the first command in the script file.",
         "API Script Command: login",
     ),
-    Rule(
-        "BRCS-040",
-        "SHOULD",
+    Rule(  # MUST: the guide states the extension's format as a fact of the file, and the representative
+        "BRCS-040",  # console opens BRCS files by that OS file-type association, so another name is not run
+        "MUST",
         "documented",
         False,
         'The file extension is in the format "brcs-<companySiteName>".',

@@ -132,8 +132,9 @@ def test_script_clean_fails_a_file_with_no_command():
 
 def test_script_clean_charges_should_rules_and_takes_an_unknown_version(ctx):
     """SHOULD rules are charged to themselves too; the plugin makes a charge to a SHOULD a WARN."""
-    script_clean(GOOD + b"\n", "not-a-version", "script.txt")  # trailing newline, bad file name
+    script_clean(GOOD + b"\n", "not-a-version", "script.txt")  # trailing newline (a SHOULD), bad file name
     assert sorted(ctx.charged()) == ["BRCS-006", "BRCS-040"]
+    assert brcs.RULE_BY_ID["BRCS-040"].level == "MUST"  # issue 15: the guide's rule of the file name
 
 
 def test_script_carries_passes(ctx):

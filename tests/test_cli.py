@@ -108,10 +108,18 @@ def test_brcs_lint_exit_codes(tmp_path: Path) -> None:
 
 
 def test_brcs_lint_should_rules_warn_only(tmp_path: Path) -> None:
-    path = tmp_path / "script.txt"  # not named *.brcs-<companySiteName>: a SHOULD rule
+    path = tmp_path / "script.brcs-example"
+    path.write_bytes(GOOD_BRCS + b"\n")  # a trailing newline: BRCS-006, a SHOULD rule
+    result = run("brcs", "lint", str(path))
+    assert result.exit_code == 0 and "SHOULD" in result.output and "BRCS-006" in result.output
+
+
+def test_brcs_lint_fails_a_file_not_named_brcs_company_site(tmp_path: Path) -> None:
+    """Issue 15: the extension "brcs-<companySiteName>" is the guide's rule of the file, a MUST."""
+    path = tmp_path / "script.txt"
     path.write_bytes(GOOD_BRCS)
     result = run("brcs", "lint", str(path))
-    assert result.exit_code == 0 and "SHOULD" in result.output and "BRCS-040" in result.output
+    assert result.exit_code == 1 and "MUST" in result.output and "BRCS-040" in result.output
 
 
 def test_brcs_lint_json_and_stdin() -> None:
