@@ -206,27 +206,33 @@ def test_connection_with_the_url_encoded_subprotocol(live):
         )
 
 
-@pytest.mark.req("RT-PROTO-008")
+@pytest.mark.req("RT-PROTO-008", "RT-PROTO-027")
 def test_server_names_the_subprotocol(live):
+    """Answered at all (RT-PROTO-008), and in the URL-encoded form offered (RT-PROTO-027)."""
     evidence(live.all)
     if live.all.status != 101:
         not_tested("the connection was refused (RT-PROTO-007)")
+    rt.subprotocol_as_offered(live.all.offered, live.all.subprotocol)
     assert live.all.subprotocol is not None, (
         "the handshake answer has no Sec-WebSocket-Protocol: the subprotocol offered was not confirmed"
     )
 
 
-@pytest.mark.req("RT-PROTO-009", "RT-PROTO-008")
+@pytest.mark.req("RT-PROTO-009", "RT-PROTO-027", "RT-PROTO-008")
 def test_raw_subprotocol_is_accepted(rs_target, rs_client):
-    """The raw form "ingredi state api", as some real clients send it; answered in either form."""
+    """The raw form "ingredi state api", as some real clients send it; answered raw (RT-PROTO-027: an answer
+    in the other form is a defect, and the connection is still used to judge the rest)."""
     token = rs_client(realtime_role(rs_target)).tokens.token()
     with connection(rs_target.target, subprotocol=RAW) as client:
         evidence(client)
+        rt.subprotocol_as_offered(client.offered, client.subprotocol)
         client.send(authenticate_message(token), subscribe_message(["queue"]))
         rt.phase_answer(client.receive(), "authenticate_response", success=True)
         rt.phase_answer(client.receive(), "subscribe_response", success=True)
         check(
-            client.subprotocol is not None, "the handshake answer has no Sec-WebSocket-Protocol", "RT-PROTO-008"
+            client.subprotocol is not None,
+            "the handshake answer has no Sec-WebSocket-Protocol",
+            "RT-PROTO-008",
         )
 
 

@@ -11,7 +11,7 @@ from lxml import etree
 
 from harness.catalogue.requirements import get
 from harness.checks import realtime as rt
-from harness.client.realtime import Mirror, ServerMessage
+from harness.client.realtime import ENCODED, RAW, Mirror, ServerMessage
 from harness.verdicts import FAIL, WARN, CheckFailed, checking
 
 
@@ -20,6 +20,7 @@ def test_every_requirement_charged_is_in_the_catalogue():
         rt.JSON_REQ, rt.BINARY_REQ, rt.PARTS_REQ, *rt.ANSWER_REQ.values(), rt.CAP_REQ, rt.CAP_TOLD_REQ,
         *rt.MIRROR_REQ.values(), rt.INTEGRITY_REQ, rt.MODEL_TABLES_REQ, *rt.TABLE_REQ.values(),
         rt.MUST_LATENCY_REQ, rt.SHOULD_LATENCY_REQ, rt.VC_REQ, rt.REPORT_REQ, rt.REPS_REQ, "RT-PROTO-015",
+        rt.SUBPROTOCOL_REQ,
     ]  # fmt: skip
     for req_id in named:
         assert get(req_id).id == req_id
@@ -37,6 +38,43 @@ AUTH_NO = {"type": "authenticate_response", "success": False, "reason": "no perm
 SUB_OK = {"type": "subscribe_response", "timestamp": 1700000000, "success": True}
 SUB_NO = {"type": "subscribe_response", "timestamp": 1700000000, "success": False, "reason": "30 already"}
 UPDATE = {"type": "model_update", "insert": {"queue": {"1": {"name": "General", "type": "team"}}}}
+
+
+# -- the handshake ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", [ENCODED, RAW])
+def test_subprotocol_answered_as_offered_passes(ctx, form):
+    rt.subprotocol_as_offered(form, form)
+    assert ctx.charges == [] and ctx.judged == ["RT-PROTO-027"]
+
+
+@pytest.mark.parametrize(
+    "offered, answered, said",
+    [
+        (
+            ENCODED,
+            RAW,
+            "answered 'ingredi state api' (raw) to the offer 'ingredi%20state%20api' (URL-encoded)",
+        ),
+        (
+            RAW,
+            ENCODED,
+            "answered 'ingredi%20state%20api' (URL-encoded) to the offer 'ingredi state api' (raw)",
+        ),
+    ],
+)
+def test_subprotocol_in_the_other_form_fails_and_goes_on(ctx, offered, answered, said):
+    rt.subprotocol_as_offered(offered, answered)  # a defect(): the connection's other requirements are judged
+    assert ctx.charged() == ["RT-PROTO-027"] and ctx.charged(FAIL) == ["RT-PROTO-027"]
+    assert said in ctx.failures[0] and "RFC 6455 §4.1" in ctx.failures[0]
+    assert ctx.judged == []
+
+
+@pytest.mark.parametrize("offered, answered", [(ENCODED, None), (RAW, None), (None, None)])
+def test_subprotocol_without_an_answer_is_not_judged_here(ctx, offered, answered):
+    rt.subprotocol_as_offered(offered, answered)  # a missing header is RT-PROTO-008's
+    assert ctx.charges == [] and ctx.judged == []
 
 
 # -- framing and phase answers -----------------------------------------------------------------------------

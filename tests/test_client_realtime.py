@@ -121,6 +121,26 @@ def test_either_answer_is_accepted_and_recorded(offered, answer):
     assert OFFERED[-1] == offered
 
 
+def test_an_answer_in_the_other_form_is_coped_with_and_the_mismatch_is_visible():
+    """RFC 6455 §4.1 (and the websockets client) would fail a raw answer to the URL-encoded offer; the harness's
+    client connects all the same, so the rest can be tested, and shows both forms for RT-PROTO-027."""
+    recorder = Recorder()
+    with server(appliance, answer=RAW) as url, RealtimeClient(url, recorder=recorder) as client:
+        assert client.authenticate(TOKEN).data == {"type": "authenticate_response", "success": True}
+        assert (client.offered, client.subprotocol) == (ENCODED, RAW)
+    assert OFFERED[-1] == ENCODED
+    evidence = recorder.exchanges[0].redacted()
+    assert evidence["request"]["headers"]["Sec-WebSocket-Protocol"] == ENCODED
+    assert evidence["response"]["headers"]["Sec-WebSocket-Protocol"] == RAW
+
+
+def test_a_failed_handshake_still_shows_the_offer():
+    recorder = Recorder()
+    with server(appliance, status=400) as url, pytest.raises(RealtimeRefused):
+        RealtimeClient(url, subprotocol=RAW, recorder=recorder).connect()
+    assert recorder.exchanges[0].request_headers == {"Sec-WebSocket-Protocol": RAW}
+
+
 def test_another_subprotocol_answer_fails_the_handshake():
     with server(appliance, answer="chat") as url, pytest.raises(RealtimeRefused, match="subprotocol"):
         RealtimeClient(url).connect()

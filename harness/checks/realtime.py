@@ -9,12 +9,13 @@ a reference to a missing row is a violation only if it stays unresolved for GRAC
 kept up to date (guide: "Messages in the model updates phase can arrive in any order"), and cross-API
 comparisons only judge rows that did not change while the other API was asked.
 
-Each condition is charged to the requirement it breaks (harness.verdicts): the framing of server messages to
-RT-PROTO-003/004/022, the form of the phase answers to RT-PROTO-011 (authenticate_response) and RT-PROTO-014
-(subscribe_response), the copy's problems by kind (MIRROR_REQ), each table's values to its RT-MODEL
-requirement (TABLE_REQ), latency to RT-CAP-003/004 and the cross-API comparisons to RT-XAPI-001/002/003. What
-depends on the caller (an answer that did not come, or did not succeed as expected) goes to the `req` the
-caller names, else to the check's primary requirement.
+Each condition is charged to the requirement it breaks (harness.verdicts): the form of the handshake's
+subprotocol answer to RT-PROTO-027, the framing of server messages to RT-PROTO-003/004/022, the form of the
+phase answers to RT-PROTO-011 (authenticate_response) and RT-PROTO-014 (subscribe_response), the copy's
+problems by kind (MIRROR_REQ), each table's values to its RT-MODEL requirement (TABLE_REQ), latency to
+RT-CAP-003/004 and the cross-API comparisons to RT-XAPI-001/002/003. What depends on the caller (an answer
+that did not come, or did not succeed as expected) goes to the `req` the caller names, else to the check's
+primary requirement.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from harness.client.realtime import MAX_ID, Mirror, Problem, ServerMessage, row_id
-from harness.verdicts import CheckFailed, defect, warn
+from harness.client.realtime import ENCODED, MAX_ID, RAW, Mirror, Problem, ServerMessage, row_id
+from harness.verdicts import CheckFailed, defect, judged, warn
 
 CLOCK_SKEW_S = 300.0  # how far the appliance's clock may be from ours
 GRACE_S = 1.0  # how long a dangling reference may last before it is a violation
@@ -165,6 +166,32 @@ def _listed(items: list[str], total: int | None = None) -> str:
     total = len(items) if total is None else total
     more = f" (+{total - SHOWN} more)" if total > SHOWN else ""
     return "; ".join(items[:SHOWN]) + more
+
+
+# -- protocol: the handshake -------------------------------------------------------------------------------
+
+
+SUBPROTOCOL_REQ = "RT-PROTO-027"  # the handshake answers the subprotocol byte for byte as offered
+FORMS = {ENCODED: "URL-encoded", RAW: "raw"}
+
+
+def subprotocol_as_offered(offered: str | None, answered: str | None) -> None:
+    """The handshake's Sec-WebSocket-Protocol answer is exactly the value offered (RT-PROTO-027). No answer
+    (or no offer) is not judged here: a missing header is RT-PROTO-008's. Another form of our subprotocol is
+    a defect(): the client copes with it, so the check goes on to judge the connection's other requirements.
+    (The client refuses any other subprotocol in the handshake, so only the two forms get here.)"""
+    if offered is None or answered is None:
+        return
+    if answered == offered:
+        judged(SUBPROTOCOL_REQ)
+        return
+    got, sent = FORMS.get(answered, "another"), FORMS.get(offered, "another")
+    defect(
+        f"the handshake answered {answered!r} ({got}) to the offer {offered!r} ({sent}): RFC 6455 §4.1 has a "
+        "client fail the connection when the answer names a subprotocol it did not offer, and standard "
+        "clients (the websockets library, browsers' WebSocket) refuse this handshake",
+        SUBPROTOCOL_REQ,
+    )
 
 
 # -- protocol: framing and the phase answers ---------------------------------------------------------------

@@ -4,7 +4,9 @@ of the model (guide: "System State Model of the Real-Time API").
 Connection: a websocket to ws(s)://<host>/nw offering the subprotocol `ingredi state api`, URL-encoded as the
 guide says (`ingredi%20state%20api`) or, as some real clients do, raw. Appliances answer either form; the
 `websockets` library refuses a raw answer ("expected comma", spaces are not a token), so the handshake's
-subprotocol check is replaced by a tolerant one that accepts both forms and records which one came back.
+subprotocol check is replaced by a tolerant one that accepts both forms and records which one came back. An
+answer in the other form than offered is accepted too, though RFC 6455 §4.1 has a client fail it: the harness
+copes so the rest can be tested, and the check judges the mismatch on its own (RT-PROTO-027).
 
 Messages: the appliance sends JSON messages terminated by a newline in binary websocket messages, and a large
 one "may be broken up multiple parts": parts are appended until one ends with the newline. The appliance is
@@ -238,8 +240,9 @@ class RealtimeClient:
             rt.authenticate(token); rt.subscribe("all")
             rt.follow(mirror, seconds=3)
 
-    `subprotocol` is the Sec-WebSocket-Protocol header value offered (ENCODED, RAW, or None for none);
-    `.subprotocol` is what the server answered (None if it named none).
+    `subprotocol` is the Sec-WebSocket-Protocol header value offered (ENCODED, RAW, or None for none), kept
+    as `.offered`; `.subprotocol` is what the server answered (None if it named none), in whichever form. The
+    evidence has both: the offer in the request headers, the answer in the response headers.
     """
 
     def __init__(
@@ -272,7 +275,9 @@ class RealtimeClient:
         self._sent = _Transcript()
         self._got = _Transcript()
         self._lock = threading.Lock()
-        self.exchange = Exchange("GET", self.url, {}, "")
+        # the offer from the start: a handshake that fails still shows what was offered
+        offer = {"Sec-WebSocket-Protocol": subprotocol} if subprotocol is not None else {}
+        self.exchange = Exchange("GET", self.url, offer, "")
         self._opened = time.monotonic()
 
     # -- connection
