@@ -9,7 +9,8 @@ import pytest
 from conftest import bearers, valid_xml
 
 from harness.appliance.app import Appliance, ApplianceConfig
-from harness.appliance.command import GUIDE_ACTIONS, HANDLERS
+from harness.appliance.command import ACTIONS as HANDLERS
+from harness.appliance.command import GUIDE_ACTIONS
 from harness.appliance.server import running
 
 

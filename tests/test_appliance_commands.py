@@ -18,7 +18,8 @@ from lxml import etree
 from harness.appliance import command_actions, directory
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.appliance.clock import ManualClock
-from harness.appliance.command import GUIDE_ACTIONS, HANDLERS
+from harness.appliance.command import ACTIONS as HANDLERS
+from harness.appliance.command import GUIDE_ACTIONS
 from harness.appliance.server import running
 from harness.appliance.world import Arrival
 from harness.validate import validate

@@ -10,20 +10,21 @@ account's perm_command does not allow the action, 413 for a body over 1 MiB, 501
 guide this build does not implement yet (none since command_actions.py). A repeated parameter keeps its
 first value. An unknown action is answered <error>Invalid action</error>, the field's wording (integrations
 compare it as text), without echoing the name.
+
+ACTIONS maps each implemented action to its handler: get_api_info here, check_health from health.py, the
+others from command_actions.py (wrapped in its guarded()); GUIDE_ACTIONS says the access each one needs.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.appliance import health
-from harness.appliance.accounts import Account
+from harness.appliance import command_actions, health
+from harness.appliance.command_call import Call, Handler
 from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize, tidy
 
@@ -52,34 +53,6 @@ GUIDE_ACTIONS: dict[str, str] = {
 }
 
 
-@dataclass
-class Call:
-    """One command API request, authenticated and parsed."""
-
-    appliance: object
-    account: Account
-    params: dict[str, str]
-
-    @property
-    def namespace(self) -> str:
-        return self.appliance.config.namespaces["command"]
-
-    def error(self, message: str, status_code: int = 200) -> Response:
-        return error_response(self.namespace, message, status_code)
-
-
-Handler = Callable[[Call], Awaitable[Response]]
-HANDLERS: dict[str, Handler] = {}
-
-
-def action(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[name] = fn
-        return fn
-
-    return register
-
-
 _TIMESTAMP = "\ue000timestamp\ue000"  # a private-use mark: nothing the XML escaping touches
 
 
@@ -100,7 +73,6 @@ def _api_info_template(
     return before, after
 
 
-@action("get_api_info")
 async def get_api_info(call: Call) -> Response:
     config = call.appliance.config
     before, after = _api_info_template(
@@ -110,7 +82,34 @@ async def get_api_info(call: Call) -> Response:
     return Response(body, media_type=XML_TYPE)
 
 
-action("check_health")(health.check_health_action)
+# Each implemented action's handler; an action of GUIDE_ACTIONS missing here is answered 501. guarded() turns
+# the Invalid or WorldError a command_actions handler raises into the action's <error> answer.
+ACTIONS: dict[str, Handler] = {
+    "get_api_info": get_api_info,
+    "check_health": health.check_health_action,
+    **{
+        name: command_actions.guarded(name, fn)
+        for name, fn in (
+            ("get_logged_in_reps", command_actions.get_logged_in_reps),
+            ("set_rep_status", command_actions.set_rep_status),
+            ("get_support_teams", command_actions.get_support_teams),
+            ("generate_session_key", command_actions.generate_session_key),
+            ("join_session", command_actions.join_session),
+            ("transfer_session", command_actions.transfer_session),
+            ("send_chat_message", command_actions.send_chat_message),
+            ("create_virtual_customer", command_actions.create_virtual_customer),
+            ("leave_session", command_actions.leave_session),
+            ("set_session_attributes", command_actions.set_session_attributes),
+            ("get_session_attributes", command_actions.get_session_attributes),
+            ("terminate_session", command_actions.terminate_session),
+            ("get_appliances", command_actions.get_appliances),
+            ("get_connected_client_list", command_actions.get_connected_client_list),
+            ("get_connected_clients", command_actions.get_connected_clients),
+            ("set_failover_role", command_actions.set_failover_role),
+            ("import_jump_shortcut", command_actions.import_jump_shortcut),
+        )
+    },
+}
 
 
 async def endpoint(request: Request) -> Response:
@@ -128,7 +127,7 @@ async def endpoint(request: Request) -> Response:
     access = account.command_access
     if access == "deny" or (needed == "full_access" and access != "full_access"):
         return error_response(namespace, f"The API account does not have {needed} access to {name}", 403)
-    handler = HANDLERS.get(name)
+    handler = ACTIONS.get(name)
     if handler is None:
         return error_response(namespace, f"{name} is not implemented by this embedded appliance yet", 501)
     return await handler(Call(appliance, account, params))
@@ -136,6 +135,3 @@ async def endpoint(request: Request) -> Response:
 
 def routes(appliance) -> list:
     return [Route(path, endpoint, methods=["GET", "POST"]) for path in ("/api/command", "/api/command.ns")]
-
-
-from harness.appliance import command_actions  # noqa: F401  (registers the actions)

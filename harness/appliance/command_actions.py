@@ -1,5 +1,6 @@
 """The command API's actions beyond get_api_info and check_health (guide, "API Command: ..." sections from
-get_logged_in_reps to import_jump_shortcut), registered with `command.action`.
+get_logged_in_reps to import_jump_shortcut): plain functions of a Call, listed with guarded() in
+command.ACTIONS (legacy_command.py reuses some of them).
 
 Every action acts on or reads `appliance.world` (logins, keys, sessions: the live model and the history
 follow from it). World methods write SQLite, so they run in the thread pool; reads that walk World's dicts
@@ -113,7 +114,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from harness.appliance import db, directory, history
-from harness.appliance.command import Call, action
+from harness.appliance.command_call import Call
 from harness.appliance.history import Entity, Event
 from harness.appliance.world import Arrival, World, WorldError
 from harness.appliance.xmlresponse import Node, xml_response
@@ -160,16 +161,6 @@ def guarded(name: str, fn: Callable[[Call], Awaitable[Response]]) -> Callable[[C
             return call.error(message)
 
     return run
-
-
-def handler(name: str) -> Callable[[Callable[[Call], Awaitable[Response]]], Callable]:
-    """Register an action, guarded(); the undecorated function is kept (legacy_command reuses it)."""
-
-    def register(fn: Callable[[Call], Awaitable[Response]]) -> Callable:
-        action(name)(guarded(name, fn))
-        return fn
-
-    return register
 
 
 # --- parameters ----------------------------------------------------------------------------------------
@@ -309,7 +300,6 @@ def logged_in_reps(appliance, legacy: bool = False) -> Node:
     return root
 
 
-@handler("get_logged_in_reps")
 async def get_logged_in_reps(call: Call) -> Response:
     return xml_response(await run_in_threadpool(logged_in_reps, call.appliance), call.namespace)
 
@@ -323,7 +313,6 @@ def _direct_link(host: str, user: directory.User, path: str) -> str:
     return f'<a href="{href}">{html.escape(user.public_display_name)}</a>'
 
 
-@handler("set_rep_status")
 async def set_rep_status(call: Call) -> Response:
     rep_id = _required(call.params, "rep_id")
     user_id = _digits(rep_id)
@@ -359,7 +348,6 @@ def support_teams(world: World, members: bool, legacy: bool = False) -> Node:
     return root
 
 
-@handler("get_support_teams")
 async def get_support_teams(call: Call) -> Response:
     members = _flag(call.params, "showmembers")
     return xml_response(support_teams(call.appliance.world, members), call.namespace)
@@ -368,7 +356,6 @@ async def get_support_teams(call: Call) -> Response:
 # --- session keys and sessions ---------------------------------------------------------------------------
 
 
-@handler("generate_session_key")
 async def generate_session_key(call: Call) -> Response:
     p = call.params
     kind = _required(p, "type")
@@ -410,7 +397,6 @@ async def generate_session_key(call: Call) -> Response:
     return xml_response(root, call.namespace)
 
 
-@handler("join_session")
 async def join_session(call: Call) -> Response:
     lsid = _lsid(call.params)
     user_id, username = _rep_ref(call.params)
@@ -418,7 +404,6 @@ async def join_session(call: Call) -> Response:
     return _success(call, "Representative successfully added")
 
 
-@handler("transfer_session")
 async def transfer_session(call: Call) -> Response:
     lsid = _lsid(call.params)
     spec = _required(call.params, "queue_id")
@@ -431,7 +416,6 @@ async def transfer_session(call: Call) -> Response:
     return _success(call, "Successfully transferred")
 
 
-@handler("send_chat_message")
 async def send_chat_message(call: Call) -> Response:
     p = call.params
     if "lsid" in p and "team_id" in p:
@@ -511,7 +495,6 @@ def _team_member(world: World, team: directory.Team, user_id: int | None, userna
     return Entity(rep.gsnumber, "representative", user.private_display_name)
 
 
-@handler("create_virtual_customer")
 async def create_virtual_customer(call: Call) -> Response:
     p = call.params
     short_key = _required(p, "short_key")
@@ -548,7 +531,6 @@ async def create_virtual_customer(call: Call) -> Response:
     return xml_response(root, call.namespace)
 
 
-@handler("leave_session")
 async def leave_session(call: Call) -> Response:
     p = call.params
     lsid = _lsid(p)
@@ -568,14 +550,12 @@ async def leave_session(call: Call) -> Response:
     return _success(call, "Representative successfully removed")
 
 
-@handler("set_session_attributes")
 async def set_session_attributes(call: Call) -> Response:
     lsid = _lsid(call.params)
     await run_in_threadpool(call.appliance.world.set_attributes, lsid, _custom_fields(call.params))
     return _success(call, "Session attributes were set")
 
 
-@handler("get_session_attributes")
 async def get_session_attributes(call: Call) -> Response:
     lsid = _lsid(call.params)
     found = await run_in_threadpool(call.appliance.world.attributes, lsid)
@@ -585,7 +565,6 @@ async def get_session_attributes(call: Call) -> Response:
     return xml_response(root, call.namespace)
 
 
-@handler("terminate_session")
 async def terminate_session(call: Call) -> Response:
     lsid = _lsid(call.params)
     await run_in_threadpool(call.appliance.world.terminate, lsid)
@@ -595,7 +574,6 @@ async def terminate_session(call: Call) -> Response:
 # --- appliances and connected clients --------------------------------------------------------------------
 
 
-@handler("get_appliances")
 async def get_appliances(call: Call) -> Response:
     appliance = call.appliance
     root = Node("appliances")
@@ -733,7 +711,6 @@ def _pinned_count(appliance) -> int:
     return rows[0][0] if rows else 0
 
 
-@handler("get_connected_client_list")
 async def get_connected_client_list(call: Call) -> Response:
     types, pinned = _types(call.params)
     summary_only = _flag(call.params, "summary_only")
@@ -755,7 +732,6 @@ async def get_connected_client_list(call: Call) -> Response:
     return xml_response(root, call.namespace)
 
 
-@handler("get_connected_clients")
 async def get_connected_clients(call: Call) -> Response:
     types, _ = _types(call.params)
     ids = None
@@ -798,7 +774,6 @@ async def get_connected_clients(call: Call) -> Response:
 # --- failover and jump shortcuts -------------------------------------------------------------------------
 
 
-@handler("set_failover_role")
 async def set_failover_role(call: Call) -> Response:
     role = _required(call.params, "role")
     if role not in ("primary", "backup"):
@@ -921,7 +896,6 @@ def _code_name_id(conn: sqlite3.Connection, table: str, code_name: str) -> int |
     return next((r[0] for r in rows if r[1].casefold() == code_name.casefold()), None)
 
 
-@handler("import_jump_shortcut")
 async def import_jump_shortcut(call: Call) -> Response:
     kind, item = _shortcut(call.params)
     appliance = call.appliance

@@ -37,7 +37,6 @@ from starlette.routing import Route
 
 from harness.appliance import command_actions as actions
 from harness.appliance import directory, legacy_auth
-from harness.appliance.command import Call
 from harness.appliance.command_actions import (
     _HOSTNAME,
     Invalid,
@@ -48,6 +47,7 @@ from harness.appliance.command_actions import (
     _shown,
     _success,
 )
+from harness.appliance.command_call import Call
 from harness.appliance.world import Target, World
 from harness.appliance.xmlresponse import Node, error_response, xml_response
 

@@ -1,9 +1,11 @@
-"""The client scripting API and its script files (BRCS) as data: actions, their parameters, file limits.
+"""The client scripting API and its script files (BRCS) as data: actions, their parameters, file limits,
+and the rules the BRCS linter (harness.brcs) checks, which the requirement catalogue joins as they are.
 
 Sources: the BeyondTrust RS 21.3 API guide (API 1.21.1), "Representative Console Scripting and Client
 Scripting API" and each "API Script Command: <action>" after it; and, for older builds, the Bomgar 12.1 API
 guide (API 1.7.0), "About the Client Scripting API" and the command sections after it. The linter, the
-embedded appliance and the hypothesis strategies all read this module; nothing else restates it.
+embedded appliance, the requirement catalogue and the hypothesis strategies all read this module; nothing
+else restates it.
 """
 
 from __future__ import annotations
@@ -409,3 +411,237 @@ def actions_for(api_version: str = DEFAULT_API_VERSION) -> dict[str, Action]:
 def documented_in(action: str) -> tuple[str, ...]:
     """The API versions whose guide documents `action` (empty if none does)."""
     return tuple(v for v, actions in ACTIONS.items() if action in actions)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The linter's rules, and the bounds of its own that two of them state. Data here, not in the linter, so
+# that the requirement catalogue reads them without importing the linter.
+
+MAX_BYTES = 1 << 20  # harness bound: a real script is a few KiB (10 commands, 10 KiB of custom fields each)
+MAX_ISSUES = 1000  # harness bound on one lint report
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Literal["MUST", "SHOULD"]
+    basis: Literal["documented", "inferred"]
+    syntax: bool  # a rule of the file grammar: parse() raises on it; the others only lint reports
+    wording: str
+    section: str
+
+
+_F = FILE_SECTION
+_RFC = f"RFC 3986 section 2.1, cited by {FILE_SECTION}"
+_CMD = "API Script Command: <action> (each)"
+# The section of the linter's own bounds: the requirement catalogue marks those rules not_tested.
+HARNESS_SECTION = "harness bound (no guide section)"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "BRCS-001",
+        "MUST",
+        "documented",
+        True,
+        'The file begins with the header "BRCS" followed by a version digit "." digit.',
+        _F,
+    ),
+    Rule("BRCS-002", "SHOULD", "inferred", False, 'Only script version 1.0 ("BRCS1.0") is documented.', _F),
+    Rule(
+        "BRCS-003",
+        "SHOULD",
+        "inferred",
+        False,
+        'Each newline is "\\n" or "\\r\\n"; a file should keep to one of them.',
+        _F,
+    ),
+    Rule(
+        "BRCS-004",
+        "MUST",
+        "documented",
+        True,
+        "The header is followed by a newline and at least one command (commands = command {...}).",
+        _F,
+    ),
+    Rule(
+        "BRCS-005",
+        "MUST",
+        "documented",
+        True,
+        "Commands are separated by one newline; a blank line is an empty command, which is not allowed.",
+        _F,
+    ),
+    Rule("BRCS-006", "SHOULD", "documented", False, "The grammar has no newline after the last command.", _F),
+    Rule("BRCS-007", "MUST", "documented", True, "Script files can have a maximum of 10 commands.", _F),
+    Rule(
+        "BRCS-010",
+        "MUST",
+        "documented",
+        True,
+        'A command begins with "action=" (action=<action>&parameter1=value1...).',
+        _F,
+    ),
+    Rule(
+        "BRCS-011",
+        "MUST",
+        "documented",
+        True,
+        'Parameters are key-value pairs separated by "&"; the key is separated from the value by "=".',
+        _F,
+    ),
+    Rule(
+        "BRCS-012",
+        "MUST",
+        "documented",
+        True,
+        "Keys and values use percent-encoding: characters outside the allowed set are %XX-encoded.",
+        _RFC,
+    ),
+    Rule(
+        "BRCS-013",
+        "MUST",
+        "documented",
+        True,
+        'A percent-encoded octet is "%" followed by two hexadecimal digits.',
+        _RFC,
+    ),
+    Rule(
+        "BRCS-014",
+        "MUST",
+        "inferred",
+        True,
+        "The file and the percent-decoded keys and values are UTF-8.",
+        f"RFC 3986 section 2.5; {_F}",
+    ),
+    Rule(
+        "BRCS-015",
+        "SHOULD",
+        "documented",
+        False,
+        "Producers should use uppercase hexadecimal digits for all percent-encodings.",
+        _RFC,
+    ),
+    Rule(
+        "BRCS-016",
+        "SHOULD",
+        "documented",
+        False,
+        "Unreserved characters should not be percent-encoded.",
+        "RFC 3986 section 2.3, cited by " + _F,
+    ),
+    Rule(
+        "BRCS-017",
+        "SHOULD",
+        "inferred",
+        False,
+        'A raw "+" is a plus in RFC 3986 but a space in form encoding; write %2B or %20.',
+        _RFC,
+    ),
+    Rule(
+        "BRCS-020",
+        "MUST",
+        "documented",
+        False,
+        "The action is one of the documented client scripting actions.",
+        API_SECTION,
+    ),
+    Rule(
+        "BRCS-021",
+        "MUST",
+        "documented",
+        False,
+        "The action is documented for the appliance's API version.",
+        "API Change Log; 12.1 guide: About the Client Scripting API",
+    ),
+    Rule("BRCS-022", "MUST", "documented", False, "Every parameter is one the action documents.", _CMD),
+    Rule(
+        "BRCS-023",
+        "MUST",
+        "documented",
+        False,
+        "Every required parameter of the action is given, with a value.",
+        _CMD,
+    ),
+    Rule(
+        "BRCS-024",
+        "MUST",
+        "inferred",
+        False,
+        "A key appears at most once in a command (each custom field is a different parameter).",
+        _CMD,
+    ),
+    Rule(
+        "BRCS-025",
+        "MUST",
+        "documented",
+        False,
+        "A parameter with a documented list of values takes one of them.",
+        _CMD,
+    ),
+    Rule(
+        "BRCS-026",
+        "MUST",
+        "documented",
+        False,
+        "A parameter documented as [integer] takes an integer (a port: 1-65535).",
+        _CMD,
+    ),
+    Rule(
+        "BRCS-027",
+        "MUST",
+        "documented",
+        False,
+        "A value is no longer than its documented maximum length.",
+        _CMD,
+    ),
+    Rule(
+        "BRCS-028",
+        "MUST",
+        "documented",
+        False,
+        "The total size of all custom fields, including the external key, is limited to 10KB.",
+        _CMD,
+    ),
+    Rule(
+        "BRCS-029",
+        "MUST",
+        "documented",
+        False,
+        "login: if mechanism, username or password is supplied, both others must also be supplied.",
+        "API Script Command: login",
+    ),
+    Rule(
+        "BRCS-030",
+        "MUST",
+        "documented",
+        False,
+        "start_jump_item_session: search_string or at least one client.* parameter must be specified.",
+        "API Script Command: start_jump_item_session",
+    ),
+    Rule(
+        "BRCS-031",
+        "SHOULD",
+        "documented",
+        False,
+        "The login command is automatically added as the first command in the script file.",
+        "API Script Command: login",
+    ),
+    Rule(  # MUST: the guide states the extension's format as a fact of the file, and the representative
+        "BRCS-040",  # console opens BRCS files by that OS file-type association, so another name is not run
+        "MUST",
+        "documented",
+        False,
+        'The file extension is in the format "brcs-<companySiteName>".',
+        _F,
+    ),
+    Rule(
+        "BRCS-090",
+        "MUST",
+        "inferred",
+        True,
+        f"A script file is at most {MAX_BYTES} bytes (10 commands never come near it).",
+        HARNESS_SECTION,
+    ),
+    Rule("BRCS-091", "SHOULD", "inferred", False, f"Lint stops after {MAX_ISSUES} issues.", HARNESS_SECTION),
+)
+RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

@@ -1,8 +1,9 @@
 """The requirement catalogue: every rule the suites check, with its ID, the guide's wording, the section,
 the level (MUST/SHOULD) and the basis (documented / field / inferred; DESIGN.md).
 
-One TOML file per area in `requirements/`; the BRCS linter's rules (harness.brcs.RULES) join as they are,
-so a rule is written once. A requirement the suites deliberately do not check says why in `not_tested`.
+One TOML file per area in `requirements/`; the BRCS linter's rules (harness.catalogue.brcs.RULES) join as
+they are, so a rule is written once. A requirement the suites deliberately do not check says why in
+`not_tested`.
 
 Each requirement comes from one guide, and a run judges one API family: the 21.3 guide's requirements for
 API 1.8 and later, the Bomgar 12.1 guide's for API 1.7.0 (FAMILY_GUIDES). A 12.1 requirement that states the
@@ -17,6 +18,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+
+from harness.catalogue.brcs import HARNESS_SECTION, RULES
 
 LEVELS = ("MUST", "SHOULD")
 BASES = ("documented", "field", "inferred")
@@ -81,8 +84,6 @@ def _from_toml(area: str, text: str) -> list[Requirement]:
 
 
 def _brcs() -> list[Requirement]:
-    from harness.brcs import _HARNESS, RULES
-
     # A bound of the linter itself (BRCS-091) is no requirement on an appliance.
     own = "a bound of the harness's BRCS linter, not a requirement on the appliance"
     return [
@@ -93,7 +94,7 @@ def _brcs() -> list[Requirement]:
             r.level,
             r.basis,
             r.wording,
-            not_tested=own if r.section == _HARNESS else None,
+            not_tested=own if r.section == HARNESS_SECTION else None,
         )
         for r in RULES
     ]
