@@ -54,6 +54,8 @@ def pytest_args(
     verbose: bool = False,
     min_tested: float | None = None,
     api_version: str | None = None,
+    faults: tuple[str, ...] = (),
+    requirements: tuple[str, ...] = (),
 ) -> list[str]:
     here = suites_dir()
     args = [
@@ -82,6 +84,8 @@ def pytest_args(
     ):
         if value:
             args += [option, value]
+    args += [arg for name in faults for arg in ("--rs-fault", name)]
+    args += [arg for req_id in requirements for arg in ("--rs-req", req_id)]
     if insecure:
         args.append("--rs-insecure")
     if min_tested is not None:
@@ -163,6 +167,7 @@ def config_problem(
     insecure: bool = False,
     expected_failures: str | None = None,
     api_version: str | None = None,
+    faults: tuple[str, ...] = (),
     **_,
 ) -> str | None:
     """Why the target description or the expected-failures file is unusable, or None: checked before
@@ -171,7 +176,15 @@ def config_problem(
     from harness.target import TargetConfigError, resolve
 
     try:
-        resolve(target, target_file, profile, ca_bundle, True if insecure else None, api_version=api_version)
+        resolve(
+            target,
+            target_file,
+            profile,
+            ca_bundle,
+            True if insecure else None,
+            api_version=api_version,
+            faults=tuple(faults),
+        )
         ExpectedFailures.load(expected_failures)
     except (TargetConfigError, ExpectedFailuresError) as exc:
         return str(exc)

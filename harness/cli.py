@@ -148,6 +148,13 @@ def validate(
     help="Compact XML with every optional element, instead of the field's shape (blank line after the "
     "declaration, irregular indentation, optional elements left out as real appliances do).",
 )
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="Serve with this fault profile, a named deviation from the guide (repeatable; `rs-harness faults` lists them).",
+)
 def serve(
     host: str,
     port: int,
@@ -161,6 +168,7 @@ def serve(
     api_version: str,
     namespace: str | None,
     tidy: bool,
+    faults: tuple[str, ...],
 ) -> None:
     """Run the embedded reference appliance (first line: `listening on <base URL>`; second:
     `target file: <data>/target.toml`, a target file for `rs-harness certify --target-file`)."""
@@ -180,6 +188,7 @@ def serve(
         state_archive_api=state_archive_api,
         api_version=api_version,
         tidy=tidy,
+        faults=faults,
     )
     if namespace:
         config.namespaces = namespaces_for(namespace)
@@ -226,6 +235,20 @@ def serve(
     help="The API family to certify: the embedded appliance's personality (serve --api-version); a real"
     " target must report it (default: whatever get_api_info says).",
 )
+@click.option(
+    "--req",
+    "requirements",
+    multiple=True,
+    metavar="ID",
+    help="Only the checks that name this requirement (repeatable).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="The embedded appliance serves with this fault profile (repeatable; `rs-harness faults` lists them): the run must FAIL what the fault breaks.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="One line per check, and every NOT_TESTED and NA reason.")
 def certify(
     target: str | None,
@@ -239,6 +262,8 @@ def certify(
     select: str | None,
     min_tested: float | None,
     api_version: str | None,
+    requirements: tuple[str, ...],
+    faults: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Certify an appliance: run the conformance suites and write reports/<run id>/ (results.json,
@@ -261,8 +286,39 @@ def certify(
         verbose=verbose,
         min_tested=min_tested,
         api_version=api_version,
+        requirements=requirements,
+        faults=faults,
     )
     sys.exit(code)
+
+
+@main.command("faults")
+@click.option(
+    "--matrix",
+    "matrix_dir",
+    type=click.Path(file_okay=False),
+    help="Serve each fault in turn, certify the checks that judge it, and write DIR/fault-matrix.json and "
+    "DIR/fault-matrix.html (fault -> the verdicts it got). Exit 1 if a fault is missed.",
+)
+def faults_command(matrix_dir: str | None) -> None:
+    """List the fault profiles: each a named deviation from the guide, and the verdicts it must get
+    (`rs-harness serve --fault NAME`, `rs-harness certify --fault NAME`)."""
+    from pathlib import Path
+
+    from harness import fault_matrix
+
+    if matrix_dir is None:
+        for fault in fault_matrix.FAULTS.values():
+            breaks = ", ".join(f"{req} {verdict}" for req, verdict in fault.breaks.items())
+            click.echo(f"{fault.name}: {fault.doc} Breaks {breaks}.")
+        return
+    found = fault_matrix.run_matrix(Path(matrix_dir))
+    for d in found:
+        also = f"; also FAILed {', '.join(d.other_fails)}" if d.other_fails else ""
+        click.echo(f"{'caught' if d.caught else 'MISSED'} {d.fault}: {d.got}{also}")
+    caught = sum(d.caught for d in found)
+    click.echo(f"fault matrix: {caught} of {len(found)} caught; {Path(matrix_dir) / 'fault-matrix.html'}")
+    sys.exit(0 if caught == len(found) else 1)
 
 
 @main.group()

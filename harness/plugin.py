@@ -83,6 +83,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="TOML file of your own requirements ([[requirement]]) for checks of your own",
     )
     group.addoption(
+        "--rs-fault",
+        action="append",
+        metavar="NAME",
+        help="a fault profile for the embedded appliance to serve with (repeatable; rs-harness faults)",
+    )
+    group.addoption(
+        "--rs-req",
+        action="append",
+        metavar="ID",
+        help="only the checks that name this requirement (repeatable)",
+    )
+    group.addoption(
         "--rs-api-version",
         choices=API_VERSIONS,
         help="the API family to certify: the embedded appliance's personality; a real target must report it",
@@ -224,6 +236,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             "checks name requirements not in the catalogue (give your own with --rs-requirements FILE):\n  "
             + "\n  ".join(unknown)
         )
+    wanted = config.getoption("--rs-req", None)
+    if wanted:
+        stray = [r for r in wanted if r not in known]
+        if stray:
+            raise pytest.UsageError(f"--req {stray[0]}: no such requirement in the catalogue")
+        kept = [i for i in items if set(requirement_ids(i)) & set(wanted)]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
     expected = _state(config).expected
     if expected.source:  # each entry names a requirement or a collected check: a typo is a usage error
         from harness.expected import describe_unknown, unknown_entries
@@ -352,6 +372,7 @@ def _resolve(config: pytest.Config) -> Target:
             ca_bundle=config.getoption("--rs-ca-bundle"),
             insecure=config.getoption("--rs-insecure"),
             api_version=config.getoption("--rs-api-version", None),
+            faults=tuple(config.getoption("--rs-fault", None) or ()),
         )
     except TargetConfigError as exc:
         raise pytest.UsageError(str(exc)) from None

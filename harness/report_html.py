@@ -154,7 +154,10 @@ def _header(data: dict, index: _Index) -> str:
         f'<p class="why" id="overall-why">{_e(why)}</p>',
     ]
     if target.get("embedded"):
-        out.append(f'<p class="embedded" id="embedded-notice"><strong>{_e(EMBEDDED_NOTICE)}</strong></p>')
+        notice = EMBEDDED_NOTICE
+        if target.get("faults"):  # a test of the tester: the appliance deviated from the guide on purpose
+            notice += f" It served with fault profiles: {', '.join(target['faults'])}."
+        out.append(f'<p class="embedded" id="embedded-notice"><strong>{_e(notice)}</strong></p>')
     namespaces = target.get("namespaces") or {}
     rows = [
         ("Target", target.get("name")),

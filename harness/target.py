@@ -105,6 +105,7 @@ class Target:
     profiles: tuple[str, ...] = ("read-only",)
     profile: str = "read-only"
     api_version: str | None = None  # the API version asked for (certify --api-version), if any
+    faults: tuple[str, ...] = ()  # the fault profiles the embedded appliance serves with (certify --fault)
     _process: subprocess.Popen | None = field(default=None, repr=False)
     _data_dir: str | None = field(default=None, repr=False)
 
@@ -128,6 +129,7 @@ class Target:
             "profile": self.profile,
             "tls_verify": self.verify if isinstance(self.verify, bool) else f"CA bundle {self.verify}",
             "accounts": sorted(self.accounts),
+            "faults": list(self.faults),
         }
 
     def stop(self) -> None:
@@ -312,9 +314,11 @@ def resolve(
     insecure: bool | None = None,
     environ: dict[str, str] | None = None,
     api_version: str | None = None,
+    faults: tuple[str, ...] = (),
 ) -> Target:
     """The target of this run from the command line, the environment and the target file, in that order.
-    `api_version`: the API family to certify (None: whatever get_api_info says)."""
+    `api_version`: the API family to certify (None: whatever get_api_info says); `faults`: fault profiles
+    for the embedded appliance to serve with (harness.appliance.faults)."""
     env = os.environ if environ is None else environ
     target_file = target_file or env.get(ENV["target_file"]) or None
     data: dict = {}
@@ -326,6 +330,8 @@ def resolve(
     url = target or env.get(ENV["target"]) or data.get("url") or EMBEDDED
     profile = profile or env.get(ENV["profile"]) or None
 
+    if faults:
+        _check_faults(faults, url)
     if url == EMBEDDED:
         return Target(
             url="(starting)",
@@ -334,6 +340,7 @@ def resolve(
             profiles=PROFILES,
             profile=_check_profile(profile or "destructive", PROFILES),
             api_version=api_version,
+            faults=tuple(faults),
         )
 
     if not url.startswith(("https://", "http://")):
@@ -378,6 +385,18 @@ def resolve(
     return found
 
 
+def _check_faults(faults: tuple[str, ...], url: str) -> None:
+    from harness.appliance.faults import FAULTS
+
+    if url != EMBEDDED:
+        raise TargetConfigError(
+            f"--fault applies to the embedded appliance only, not to {url} (a real appliance has its own)"
+        )
+    unknown = [f for f in faults if f not in FAULTS]
+    if unknown:
+        raise TargetConfigError(f"unknown fault {unknown[0]!r}: `rs-harness faults` lists them")
+
+
 def _check_profile(profile: str, allowed: tuple[str, ...]) -> str:
     if profile not in PROFILES:
         raise TargetConfigError(f"profile {profile!r}: known profiles are {list(PROFILES)}")
@@ -393,6 +412,7 @@ def start_embedded(target: Target, seed: int = EMBEDDED_SEED) -> Target:
     data_dir = tempfile.mkdtemp(prefix="rs-harness-embedded-")
     # -P: the installed harness, never a source tree that happens to be the current directory
     personality = ["--api-version", target.api_version] if target.api_version else []
+    personality += [arg for name in target.faults for arg in ("--fault", name)]
     command = [
         sys.executable, "-P", "-c", "from harness.cli import main; main()", "serve", *personality,
         "--port", "0", "--data", data_dir, "--seed", str(seed), "--speed", str(EMBEDDED_SPEED),

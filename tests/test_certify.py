@@ -62,9 +62,9 @@ def test_a_default_certification_of_the_embedded_1_7_0_appliance_passes(tmp_path
 
 @pytest.fixture(scope="module")
 def faulty_target(tmp_path_factory):
-    """An appliance that answers in an unknown namespace: every XML check must FAIL."""
+    """An appliance that answers in an unknown namespace (the fault profile): every XML check must FAIL."""
     data = tmp_path_factory.mktemp("faulty")
-    config = ApplianceConfig(data, namespaces={"command": "urn:elsewhere", "reporting": "urn:elsewhere"})
+    config = ApplianceConfig(data, faults=("namespace-unknown",))
     appliance = Appliance(config)
     with running(appliance) as url:
         full = next(a for a in appliance.accounts if a.name == "full")

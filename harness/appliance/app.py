@@ -41,6 +41,7 @@ from harness.appliance import (
     start_session,
 )
 from harness.appliance.clock import SystemClock
+from harness.appliance.faults import FaultMiddleware, Faults, named
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.simulation import Simulation
 from harness.appliance.state import LiveState
@@ -71,6 +72,7 @@ class ApplianceConfig:
     api_version: str = "1.21.1"  # the personality: 1.21.1 or 1.7.0 (serve --api-version)
     tidy: bool = False  # serve --tidy: compact XML with every optional element; default: the field's shape
     namespaces: dict[str, str] = field(default_factory=dict)  # default: those api_version documents
+    faults: tuple[str, ...] = ()  # serve --fault: names of harness.appliance.faults.FAULTS to serve with
 
     def __post_init__(self) -> None:
         if self.api_version not in API_VERSIONS:
@@ -120,6 +122,9 @@ class Appliance:
         # Background services (simulation driver, archiver): objects with start() and stop(), run for as
         # long as the application is served (Starlette lifespan).
         self.services: list = [Simulation(self)] if config.simulate else []
+        self.realtime = realtime.RealtimeService(self)  # /nw: one service, it counts the subscribers
+        self.faults = Faults(self)  # the deviations served with (none: the reference behaviour)
+        self.faults.use(named(config.faults))
 
     def start_services(self) -> None:
         for service in self.services:
@@ -209,7 +214,10 @@ def _application(appliance: Appliance, routes: list) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(ShapeMiddleware, tidy=appliance.config.tidy)],
+        middleware=[
+            Middleware(FaultMiddleware, faults=appliance.faults),  # outermost: it sees the bytes sent
+            Middleware(ShapeMiddleware, tidy=appliance.config.tidy),
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.appliance = appliance

@@ -44,8 +44,9 @@ class Token:
 class TokenStore:
     """The valid tokens of every account, oldest first per account."""
 
-    def __init__(self, clock):
+    def __init__(self, clock, max_valid: int = MAX_VALID_TOKENS):
         self._clock = clock
+        self.max_valid = max_valid  # per account; a parameter so a fault profile can set another cap
         self._lock = threading.Lock()
         self._tokens: dict[str, Token] = {}
         self._by_client: dict[str, OrderedDict[str, Token]] = {}
@@ -55,7 +56,7 @@ class TokenStore:
             now = self._clock.now()
             mine = self._by_client.setdefault(client_id, OrderedDict())
             self._drop_expired(mine, now)
-            while len(mine) >= MAX_VALID_TOKENS:  # "the oldest token is invalidated"
+            while len(mine) >= self.max_valid:  # "the oldest token is invalidated"
                 old, _ = mine.popitem(last=False)
                 del self._tokens[old]
             token = Token(secrets.token_urlsafe(48), client_id, now + TOKEN_LIFETIME_S)

@@ -393,6 +393,6 @@ def _requested_tables(tables: Any) -> frozenset[str] | None:
     return frozenset(tables)
 
 
-def routes(appliance, limits: Limits | None = None) -> list:
-    """The real-time state API's routes; one service per application (it counts the subscribers)."""
-    return RealtimeService(appliance, limits).routes()
+def routes(appliance) -> list:
+    """The real-time state API's routes: the appliance's one service (it counts the subscribers)."""
+    return appliance.realtime.routes()
