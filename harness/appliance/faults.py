@@ -342,6 +342,291 @@ FAULTS: dict[str, Fault] = {
             {"AUTH-003": "FAIL"},
             JsonMember(Where("/oauth2/token"), "token_type", "mac"),
         ),
+        # -- the token endpoint
+        _fault(
+            "expires-in-7200",
+            "The token answer's expires_in is 7200 (two hours), not the guide's 3600.",
+            {"AUTH-004": "FAIL"},
+            JsonMember(Where("/oauth2/token"), "expires_in", 7200),
+        ),
+        _fault(
+            "token-type-missing",
+            "The token answer has no token_type member.",
+            {"AUTH-003": "FAIL"},
+            Replace(Where("/oauth2/token"), b'"token_type":"Bearer",', b""),
+        ),
+        _fault(
+            "access-token-null-for-query-grant",
+            "A token asked for with grant_type in the query string is answered with access_token null.",
+            {"AUTH-002": "FAIL"},
+            JsonMember(Where("/oauth2/token", query="grant_type"), "access_token", None),
+        ),
+        _fault(
+            "bad-client-http-500",
+            "A failed client authentication (wrong secret, unknown client, no Basic) is answered HTTP 500.",
+            {"AUTH-007": "FAIL"},
+            Status(Where("/oauth2/token", has=b'"invalid_client"'), 500),
+        ),
+        _fault(
+            "token-as-text-html",
+            "The token answer labelled Content-Type: text/html.",
+            {"AUTH-006": "WARN"},
+            Header(Where("/oauth2/token"), "content-type", "text/html; charset=utf-8"),
+        ),
+        # -- /check_health and backup
+        _fault(
+            "health-probe-500-while-healthy",
+            "The plain /check_health probe answers HTTP 500 while check_health says <success>1.",
+            {"HLT-001": "FAIL"},
+            Status(Where("/check_health"), 500),
+        ),
+        _fault(
+            "health-probe-asks-credentials",
+            "The plain /check_health probe answers HTTP 401 to a request without an authorization header.",
+            {"HLT-001": "FAIL", "HLT-005": "WARN"},
+            Status(Where("/check_health"), 401),
+        ),
+        _fault(
+            "health-probe-shows-version",
+            "The plain /check_health message names the software version.",
+            {"HLT-004": "FAIL"},
+            Replace(Where("/check_health"), b"succeeded.", b"succeeded (21.3.1)."),
+        ),
+        _fault(
+            "backup-not-an-attachment",
+            "The backup file is served without a Content-Disposition header.",
+            {"BAK-005": "WARN"},
+            Header(Where("/api/backup"), "content-disposition", None),
+        ),
+        _fault(
+            "backup-corrupt-gzip",
+            "The backup file's deflate data damaged after the gzip header.",
+            {"BAK-003": "FAIL"},
+            Body(Where("/api/backup", has=b"\x1f\x8b"), corrupted),
+        ),
+        # -- command API answers
+        _fault(
+            "company-name-empty",
+            "get_api_info's <company_name> is empty.",
+            {"CMD-GAI-006": "WARN"},
+            settings={"config.company_name": ""},
+        ),
+        _fault(
+            "api-info-timestamp-hour-ahead",
+            "get_api_info's <timestamp> one hour ahead of the appliance's clock.",
+            {"CMD-GAI-003": "WARN"},
+            Increment(Where("/api/command", has=b"<api_information"), "timestamp", 3600),
+        ),
+        _fault(
+            "api-version-unlisted",
+            "get_api_info names API 1.20.0, a version the guide's API Version Reference does not list.",
+            {"CMD-GAI-005": "WARN"},
+            Replace(
+                Where("/api/command", has=b"<api_information"),
+                b"<api_version>1.21.1<",
+                b"<api_version>1.20.0<",
+            ),
+        ),
+        _fault(
+            "permission-renamed",
+            "get_api_info lists perm_reporting_archive as perm_archive.",
+            {"XML-SCHEMA-001": "FAIL"},
+            Replace(COMMAND, b'"perm_reporting_archive"', b'"perm_archive"'),
+            select="test_api_info_lists_every_documented_permission",
+        ),
+        _fault(
+            "permission-value-2",
+            "get_api_info gives perm_backup the value 2, not 1 or 0.",
+            {"XML-SCHEMA-001": "FAIL"},
+            Replace(COMMAND, b'<permission name="perm_backup">1<', b'<permission name="perm_backup">2<'),
+            select="test_api_info_permissions_match_the_account",
+        ),
+        _fault(
+            "api-info-extra-element",
+            "get_api_info answers an element the schema does not allow (<build> after <permissions>).",
+            {"XML-SCHEMA-001": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<api_information"),
+                b"</permissions>",
+                b"</permissions><build>1</build>",
+            ),
+            select="test_api_info_answer",
+        ),
+        _fault(
+            "direct-link-relative",
+            "get_logged_in_reps' <direct_link> anchors have a relative href (no https:// scheme).",
+            {"CMD-GLR-005": "FAIL"},
+            Replace(Where("/api/command", has=b"<logged_in_reps"), b'&lt;a href="https://', b'&lt;a href="'),
+        ),
+        _fault(
+            "rep-display-name-private",
+            "get_logged_in_reps gives the Admin representative's private name in the deprecated <display_name>.",
+            {"CMD-GLR-003": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<logged_in_reps"),
+                b"<display_name>Admin</display_name>",
+                b"<display_name>Administrator</display_name>",
+            ),
+        ),
+        _fault(
+            "member-display-name-private",
+            "get_support_teams gives the Admin member's private name in the deprecated <display_name>.",
+            {"CMD-GST-006": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<support_teams"),
+                b"<display_name>Admin</display_name>",
+                b"<display_name>Administrator</display_name>",
+            ),
+        ),
+        _fault(
+            "appliance-not-accepting",
+            "get_appliances says <accepting_connections>0 for an appliance not in a cluster.",
+            {"CMD-GAP-003": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<appliances"),
+                b"<accepting_connections>1<",
+                b"<accepting_connections>0<",
+            ),
+        ),
+        _fault(
+            "appliances-failover-role-primary",
+            "get_appliances gives the appliance failover role primary while check_health says none.",
+            {"CMD-GAP-004": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<appliances"), b"<failover_role>none<", b"<failover_role>primary<"
+            ),
+        ),
+        _fault(
+            "health-success-2",
+            "check_health answers <success>2</success>.",
+            {"XML-SCHEMA-001": "FAIL"},
+            Replace(Where("/api/command", has=b"<health_check"), b"<success>1<", b"<success>2<"),
+            select="check_health",
+        ),
+        _fault(
+            "health-success-with-error-message",
+            "check_health answers <success>1</success> with an <error_message>.",
+            {"CMD-CHK-002": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<health_check"),
+                b"<success>1</success>",
+                b"<success>1</success><error_message>Data sync failed</error_message>",
+            ),
+        ),
+        _fault(
+            "shared-ips-without-failover",
+            "check_health lists <enabled_shared_ips> although <failover_role> is none.",
+            {"CMD-CHK-004": "WARN"},
+            Replace(
+                Where("/api/command", has=b"<health_check"),
+                b"<failover_role>none</failover_role>",
+                b"<failover_role>none</failover_role><enabled_shared_ips><ip>192.0.2.10</ip></enabled_shared_ips>",
+            ),
+        ),
+        _fault(
+            "command-error-http-500",
+            "Every command API <error> answered with HTTP 500.",
+            {"CMD-GEN-014": "FAIL"},
+            Status(Where("/api/command", has=b"<error"), 500),
+        ),
+        _fault(
+            "session-key-queue-unavailable",
+            'generate_session_key answers <queue available="0"> although the queue\'s representative is logged in.',
+            {"CMD-GSK-007": "FAIL"},
+            Replace(
+                Where("/api/command", has=b"<session_key"), b'<queue available="1">', b'<queue available="0">'
+            ),
+        ),
+        _fault(
+            "short-key-eight-digits",
+            "generate_session_key's <short_key> has eight digits, not seven.",
+            {"XML-SCHEMA-001": "FAIL"},
+            Replace(Where("/api/command", has=b"<session_key"), b"<short_key>", b"<short_key>9"),
+            select="test_generate_session_key_queue_forms",
+        ),
+        # -- reporting answers
+        _fault(
+            "reporting-error-http-500",
+            "Every reporting API <error> answered with HTTP 500.",
+            {"RPT-GEN-012": "FAIL"},
+            Status(Where("/api/reporting", has=b"<error"), 500),
+        ),
+        _fault(
+            "listing-external-key-other",
+            "SupportSessionListing's external_key attributes differ from the keys SupportSession gives.",
+            {"RPT-SSL-004": "FAIL"},
+            Replace(
+                Where("/api/reporting", has=b"<session_summary_list"),
+                b'external_key="INC',
+                b'external_key="REQ',
+            ),
+        ),
+        _fault(
+            "listing-lseq-plus-one",
+            "Every SupportSessionListing <lseq> one higher than SupportSession's.",
+            {"RPT-SSL-005": "FAIL"},
+            Increment(Where("/api/reporting", has=b"<session_summary_list"), "lseq"),
+        ),
+        _fault(
+            "listing-extra-element",
+            "SupportSessionListing entries carry an element the schema does not allow (<recorded> after <lseq>).",
+            {"XML-SCHEMA-002": "FAIL"},
+            Replace(
+                Where("/api/reporting", has=b"<session_summary_list"),
+                b"</lseq>",
+                b"</lseq><recorded>1</recorded>",
+            ),
+            select="test_support_session_listing_window",
+        ),
+        _fault(
+            "session-type-presentation",
+            "SupportSession gives support sessions <session_type>presentation</session_type>.",
+            {"RPT-SS-011": "FAIL"},
+            Replace(
+                Where("/api/reporting", has=b"<session_list"),
+                b"<session_type>support<",
+                b"<session_type>presentation<",
+            ),
+        ),
+        _fault(
+            "customer-survey-submitted-by-rep",
+            "SupportCustExitSurvey's <submitted_by> has type rep, not cust.",
+            {"RPT-SVY-006": "FAIL"},
+            Replace(
+                Where("/api/reporting", query="SupportCustExitSurvey"),
+                b'<submitted_by type="cust">',
+                b'<submitted_by type="rep">',
+            ),
+        ),
+        _fault(
+            "license-group-by-not-echoed",
+            "LicenseUsage asked for group_by=hour answers <group_by>day</group_by>.",
+            {"RPT-LU-002": "FAIL"},
+            Replace(
+                Where("/api/reporting", has=b"<license_usage"),
+                b"<group_by>hour</group_by>",
+                b"<group_by>day</group_by>",
+            ),
+        ),
+        # -- client scripting and the real-time API
+        _fault(
+            "brcs-header-spaced",
+            "Client script files begin 'BRCS 1.0', not the format's 'BRCS1.0'.",
+            {"BRCS-001": "FAIL"},
+            Replace(Where("/api/client_script"), b"BRCS1.0\n", b"BRCS 1.0\n"),
+        ),
+        _fault(
+            "brcs-without-delete-script-file",
+            "Client script files lack the automatically added delete_script_file command.",
+            {"SCR-006": "FAIL"},
+            Replace(Where("/api/client_script"), b"action=delete_script_file", b""),
+        ),
+        _fault(
+            "subscriber-cap-29",
+            "Only twenty-nine integrations receive model updates, not the guide's thirty.",
+            {"RT-CAP-001": "WARN"},
+            settings={"realtime.limits.max_subscribers": 29},
+        ),
     )
 }
 
