@@ -300,7 +300,13 @@ def certify(
     help="Serve each fault in turn, certify the checks that judge it, and write DIR/fault-matrix.json and "
     "DIR/fault-matrix.html (fault -> the verdicts it got). Exit 1 if a fault is missed.",
 )
-def faults_command(matrix_dir: str | None) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="With --matrix: every check against every fault (about 25 s a fault), so a charge to a neighbouring "
+    "requirement shows as well.",
+)
+def faults_command(matrix_dir: str | None, full: bool) -> None:
     """List the fault profiles: each a named deviation from the guide, and the verdicts it must get
     (`rs-harness serve --fault NAME`, `rs-harness certify --fault NAME`)."""
     from pathlib import Path
@@ -312,7 +318,7 @@ def faults_command(matrix_dir: str | None) -> None:
             breaks = ", ".join(f"{req} {verdict}" for req, verdict in fault.breaks.items())
             click.echo(f"{fault.name}: {fault.doc} Breaks {breaks}.")
         return
-    found = fault_matrix.run_matrix(Path(matrix_dir))
+    found = fault_matrix.run_matrix(Path(matrix_dir), full)
     for d in found:
         also = f"; also FAILed {', '.join(d.other_fails)}" if d.other_fails else ""
         click.echo(f"{'caught' if d.caught else 'MISSED'} {d.fault}: {d.got}{also}")

@@ -47,9 +47,10 @@ def live_appliance(data_dir: Path) -> Iterator[tuple[object, Path]]:
         yield appliance, write_target_file(data_dir, url, appliance.accounts)
 
 
-def detect(appliance, target_file: Path, fault: Fault, reports: Path) -> Detection:
-    """Certify the checks that judge `fault` (its `select`, else the checks naming its requirements) while the
-    appliance serves it; the console output is kept out of the caller's."""
+def detect(appliance, target_file: Path, fault: Fault, reports: Path, full: bool = False) -> Detection:
+    """Certify the checks that judge `fault` (its `select`, else the checks naming its requirements; `full`:
+    every check, which also shows that no other check charges a neighbour) while the appliance serves it; the
+    console output is kept out of the caller's."""
     from harness.certify import certify
 
     appliance.faults.use([fault])
@@ -60,8 +61,8 @@ def detect(appliance, target_file: Path, fault: Fault, reports: Path) -> Detecti
                 run_id=fault.name,
                 target_file=str(target_file),
                 profile="destructive",
-                select=fault.select,
-                requirements=() if fault.select else tuple(fault.breaks),
+                select=None if full else fault.select,
+                requirements=() if full or fault.select else tuple(fault.breaks),
             )
     finally:
         appliance.faults.use([])
@@ -88,22 +89,23 @@ def coverage(detections: list[Detection]) -> dict:
     return {"must_requirements": len(musts), "broken_by_a_fault": len(broken), "broken": broken}
 
 
-def run_matrix(out_dir: Path) -> list[Detection]:
+def run_matrix(out_dir: Path, full: bool = False) -> list[Detection]:
     """Every fault, one appliance; writes fault-matrix.json and fault-matrix.html into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="rs-harness-faults-") as tmp,
         live_appliance(Path(tmp) / "appliance") as (appliance, target_file),
     ):
-        found = [detect(appliance, target_file, f, Path(tmp) / "reports") for f in FAULTS.values()]
+        found = [detect(appliance, target_file, f, Path(tmp) / "reports", full) for f in FAULTS.values()]
     summary = coverage(found)
-    doc = {"faults": [asdict(d) | {"caught": d.caught} for d in found], "coverage": summary}
+    checks = "every check" if full else "the checks that judge each fault"
+    doc = {"checks": checks, "faults": [asdict(d) | {"caught": d.caught} for d in found], "coverage": summary}
     (out_dir / "fault-matrix.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    (out_dir / "fault-matrix.html").write_text(matrix_html(found, summary), encoding="utf-8")
+    (out_dir / "fault-matrix.html").write_text(matrix_html(found, summary, checks), encoding="utf-8")
     return found
 
 
-def matrix_html(found: list[Detection], summary: dict) -> str:
+def matrix_html(found: list[Detection], summary: dict, checks: str) -> str:
     """A page whose <section id="fault-matrix"> is the matrix: fault, what it does, declared and given
     verdicts, caught or not."""
     e = html.escape
@@ -124,8 +126,8 @@ def matrix_html(found: list[Detection], summary: dict) -> str:
         "<style>body{font:14px sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
         "table{border-collapse:collapse}.missed{background:#fdd}</style>"
         '<section id="fault-matrix"><h2>Detection matrix</h2>'
-        f"<p>{caught} of {len(found)} fault profiles caught with exactly their declared verdicts and nothing "
-        f"else FAILed. {summary['broken_by_a_fault']} of the guide's {summary['must_requirements']} MUST "
+        f"<p>Run with {e(checks)}: {caught} of {len(found)} fault profiles caught with exactly their declared "
+        f"verdicts and nothing else FAILed. {summary['broken_by_a_fault']} of the guide's {summary['must_requirements']} MUST "
         "requirements are broken by a caught fault.</p>"
         "<table><tr><th>Fault</th><th>Deviation</th><th>Must give</th><th>Gave</th><th>Result</th></tr>"
         + "".join(rows)

@@ -69,13 +69,17 @@ class VirtualSession:
     terminated: bool = False
     gone_s: float | None = None  # from terminate_session's answer to the session leaving the model
     report: Any = None  # the SupportSession answer (a requests.Response)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str | None]] = field(default_factory=list)  # (reason, the requirement it breaks)
     exchanges: list[Exchange] = field(default_factory=list)
 
     def ready(self, *need: str) -> None:
         _evidence(self.exchanges)
         if self.errors:
-            fail("the virtual customer's session could not be followed: " + "; ".join(self.errors))
+            # charged to what the step broke (an answer's namespace, say), not to the cross-API requirement,
+            # which is then not reached
+            req = next((r for _, r in self.errors if r is not None), None)
+            reasons = "; ".join(reason for reason, _ in self.errors)
+            fail("the virtual customer's session could not be followed: " + reasons, req)
         for what in need:
             if getattr(self, what) is None:
                 fail(f"the virtual customer's session could not be followed ({what} unknown)")
@@ -155,7 +159,7 @@ def virtual_session(rs_target, rs_client, rs_run_prefix, rs_expect):
         realtime.follow(mirror, seconds=2.0, quiet=INITIAL_QUIET_S)
         _follow_session(vs, api, realtime, mirror, rs_expect, cleanup)
     except (TargetError, AssertionError) as exc:
-        vs.errors.append(str(exc))
+        vs.errors.append((str(exc), getattr(exc, "req", None)))
     finally:
         vs.exchanges = list(RECORDER.exchanges)
         if realtime is not None:

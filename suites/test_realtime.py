@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from harness.catalogue import limits
 from harness.checks import realtime as rt
 from harness.checks.command import api_info_permissions
 from harness.checks.xml import command_ok
@@ -41,7 +42,7 @@ EXTRA_S = 3.0  # more, if no update came in OBSERVE_S
 INITIAL_QUIET_S = 0.3  # the initial copy is complete when nothing more comes for this long
 REFUSAL_QUIET_S = 1.0  # after a refusal, how long to wait for anything more before judging
 LISTED_TABLES = ("representative", "queue")
-CAP = 30
+CAP = limits.MAX_SUBSCRIBERS
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -257,8 +258,9 @@ def test_phases_in_order(live):
     """authenticate → authenticate_response (success), subscribe → subscribe_response (success, timestamp),
     then only model messages; the integration's messages went in text websocket messages."""
     evidence(live.all)
-    rt.phase_answer(live.answer("auth_all"), "authenticate_response", success=True)
-    data = rt.phase_answer(live.answer("sub_all"), "subscribe_response", success=True)
+    # a valid token or subscription refused breaks the phase's own answer, not the order of the phases
+    rt.phase_answer(live.answer("auth_all"), "authenticate_response", success=True, req="RT-PROTO-011")
+    data = rt.phase_answer(live.answer("sub_all"), "subscribe_response", success=True, req="RT-PROTO-014")
     rt.subscribe_timestamp(data)
     live.ready("all")
     rt.mirror_problems(live.mirror_all, ("phase",), "after the subscribe response")

@@ -148,5 +148,5 @@ def test_the_matrix_is_written_as_json_and_html(tmp_path, monkeypatch):
     ]
     assert doc["coverage"]["broken"] == ["AUTH-004"] and doc["coverage"]["must_requirements"] > 100
     page = (tmp_path / "fault-matrix.html").read_text()
-    assert '<section id="fault-matrix">' in page and "1 of 1 fault profiles caught" in page
+    assert '<section id="fault-matrix">' in page and "1 of 1 fault profiles caught" in page and "the checks that judge each fault" in page
     assert "1 of 1 caught" in result.output

@@ -57,17 +57,20 @@ class Answer:
 
 @dataclass(frozen=True)
 class Where:
-    """Which answers a transform rewrites: a path prefix, a substring of the query string (GET), of the
-    Content-Type, of the body."""
+    """Which answers a transform rewrites: the request path (a regular expression matched from its start,
+    so a plain path is a prefix), a substring of the query string (GET), of the Content-Type, of the body."""
 
     path: str = "/"
     query: str = ""
     media: str = ""
     has: bytes = b""
 
+    def on(self, path: str) -> bool:
+        return re.match(self.path, path) is not None
+
     def matches(self, answer: Answer) -> bool:
         return (
-            answer.path.startswith(self.path)
+            self.on(answer.path)
             and self.query in answer.query
             and self.media in answer.header("content-type").lower()
             and self.has in answer.body
@@ -192,6 +195,34 @@ class Subprotocol:
     answers: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class WsReplace:
+    """In each websocket message the appliance sends that holds `has`, bytes `old` become `new` (a message
+    split into parts is rewritten part by part: keep both short)."""
+
+    old: bytes
+    new: bytes
+    has: bytes = b""
+
+    def apply(self, message: dict) -> dict:
+        data = message.get("bytes")
+        if data is None or self.has not in data:
+            return message
+        return {**message, "bytes": data.replace(self.old, self.new)}
+
+
+@dataclass(frozen=True)
+class WsAsText:
+    """The appliance's messages sent as text websocket messages instead of binary ones."""
+
+    def apply(self, message: dict) -> dict:
+        data = message.get("bytes")
+        return message if data is None else {"type": message["type"], "text": data.decode("utf-8", "replace")}
+
+
+WEBSOCKET = (Subprotocol, WsReplace, WsAsText)  # applied by the send wrapper, not to HTTP answers
+
+
 # -- bodies ------------------------------------------------------------------------------------------------
 
 
@@ -230,6 +261,7 @@ class Fault:
 COMMAND_NS = DOCUMENTED[("1.21.1", "command")]
 REPORTING_NS = DOCUMENTED[("1.21.1", "reporting")]
 ENCODED = SUBPROTOCOL.replace(" ", "%20")
+ANSWERS = r"/api/(command|reporting)(\.ns)?$"  # the two XML APIs' answers, not their .xsd files
 COMMAND = Where("/api/command")
 REPORTING = Where("/api/reporting")
 ARCHIVE = Where("/api/reporting", media="gzip")
@@ -276,8 +308,7 @@ FAULTS: dict[str, Fault] = {
             "xml-as-text-plain",
             "XML answers of the command and reporting APIs labelled Content-Type: text/plain.",
             {"XML-CTYPE-001": "FAIL"},
-            Header(Where("/api/command", media="xml"), "content-type", "text/plain; charset=utf-8"),
-            Header(Where("/api/reporting", media="xml"), "content-type", "text/plain; charset=utf-8"),
+            Header(Where(ANSWERS, media="xml"), "content-type", "text/plain; charset=utf-8"),
             select="test_get_and_form_post_give_the_same_answer or test_support_session_listing_window",
         ),
         _fault(
@@ -310,6 +341,24 @@ FAULTS: dict[str, Fault] = {
             "raw one.",
             {"RT-PROTO-027": "FAIL"},
             Subprotocol({ENCODED: SUBPROTOCOL, SUBPROTOCOL: ENCODED}),
+        ),
+        _fault(
+            "realtime-text-messages",
+            "The real-time API's messages sent as text websocket messages, not binary ones.",
+            {"RT-PROTO-004": "FAIL"},
+            WsAsText(),
+        ),
+        _fault(
+            "realtime-auth-success-as-1",
+            'authenticate_response says "success":1, not the JSON true the guide shows.',
+            {"RT-PROTO-011": "FAIL"},
+            WsReplace(b'"authenticate_response","success":true', b'"authenticate_response","success":1'),
+        ),
+        _fault(
+            "realtime-subscribe-success-false",
+            "subscribe_response says success false to a valid subscription, and streams the model all the same.",
+            {"RT-PROTO-014": "FAIL"},
+            WsReplace(b'"success":true', b'"success":false', has=b'"subscribe_response"'),
         ),
         _fault(
             "archive-past-4-gb",
@@ -687,7 +736,10 @@ class Faults:
                 self._restore.append((path, _set(self.appliance, path, value)))
 
     def transforms(self) -> list:
-        return [t for f in self.active for t in f.wire if not isinstance(t, Subprotocol)]
+        return [t for f in self.active for t in f.wire if not isinstance(t, WEBSOCKET)]
+
+    def messages(self) -> list:
+        return [t for f in self.active for t in f.wire if isinstance(t, WsReplace | WsAsText)]
 
     def subprotocol(self, offered: str | None) -> str | None:
         for fault in self.active:
@@ -708,15 +760,19 @@ class FaultMiddleware:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "websocket" and self.faults.active:
+            rewrites = self.faults.messages()
 
-            async def accept(message) -> None:
+            async def rewritten(message) -> None:
                 if message["type"] == "websocket.accept" and message.get("subprotocol"):
                     message = {**message, "subprotocol": self.faults.subprotocol(message["subprotocol"])}
+                elif message["type"] == "websocket.send":
+                    for t in rewrites:
+                        message = t.apply(message)
                 await send(message)
 
-            return await self.app(scope, receive, accept)
+            return await self.app(scope, receive, rewritten)
         path = scope.get("path", "")
-        transforms = [t for t in self.faults.transforms() if path.startswith(t.where.path)]
+        transforms = [t for t in self.faults.transforms() if t.where.on(path)]
         if scope["type"] != "http" or not transforms:
             return await self.app(scope, receive, send)
         start: dict = {}
