@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.catalogue.commands import COMMAND_ACTIONS, COMMANDS
 from harness.checks.command import charged_to, error_or_answer
 from harness.checks.xml import command_error, command_ok
 from harness.client.api import COMMAND_PATH
@@ -17,7 +18,11 @@ from harness.verdicts import check, fail, warn
 
 @pytest.mark.req("CMD-GEN-001", "CMD-GEN-002", "CMD-GEN-004")
 @pytest.mark.parametrize(
-    "action, root", [("get_api_info", "api_information"), ("get_support_teams", "support_teams")]
+    "action, root",
+    [
+        pytest.param(a, COMMANDS[a].roots, id=f"{a}-{COMMANDS[a].roots[0]}")  # the ids (name, root) had
+        for a in ("get_api_info", "get_support_teams")
+    ],
 )
 def test_get_and_form_post_give_the_same_answer(rs_api, rs_expect, action, root):
     by_get = command_ok(rs_api.command(action), rs_expect, root)
@@ -91,22 +96,19 @@ def test_the_deprecated_ns_url_still_works(rs_api, rs_expect):
 
 # -- who may run what ---------------------------------------------------------------------------------------
 
-# Actions of this area that need "read-only or full access", with their answer's root.
+# The permission matrix, from the catalogue (the session actions have their own, with valid parameters, in
+# test_command_sessions.py). Read actions need "read-only or full access"; changing actions are asked
+# without parameters, so nothing changes whatever the answer.
 READ_ACTIONS = [
-    ("get_logged_in_reps", "logged_in_reps", "CMD-GLR-008", None),
-    ("get_support_teams", "support_teams", "CMD-GST-009", None),
-    ("get_appliances", "appliances", "CMD-GAP-005", "1.11.0"),
-    ("get_connected_client_list", "connected_client_list", "CMD-GCCL-009", "1.11.0"),
-    ("get_connected_clients", "connected_clients", "CMD-GCC-014", "1.11.0"),
-    ("check_health", "health_check", "CMD-CHK-005", "1.12.0"),
-    ("get_api_info", "api_information", "CMD-GAI-007", None),
+    (a.name, a.roots, a.access_req, a.since)
+    for a in COMMAND_ACTIONS
+    if a.area != "sessions" and not a.changes_state
 ]
-# Actions that change state: asked without parameters, so nothing changes whatever the answer. With the
-# requirement that the full account's <error> for the missing parameters belongs to.
+# With the requirement that the full account's <error> for the missing parameters belongs to.
 CHANGING_ACTIONS = [
-    ("set_rep_status", "CMD-SRS-006", "1.21.1", "CMD-SRS-001"),
-    ("set_failover_role", "CMD-SFR-006", "1.12.0", "CMD-SFR-001"),
-    ("import_jump_shortcut", "CMD-IJS-010", "1.16.0", "CMD-IJS-002"),
+    (a.name, a.access_req, a.since, a.parameter_req)
+    for a in COMMAND_ACTIONS
+    if a.area != "sessions" and a.changes_state
 ]
 PARAMETER_REQ = {action: req for action, _, _, req in CHANGING_ACTIONS}
 LESSER_ROLES = ["read_only", "no_command", "reporting_only"]
@@ -135,10 +137,10 @@ def test_read_actions_need_read_only_or_full_access(rs_client, rs_expect, action
                for a, req, since, _ in CHANGING_ACTIONS]
 )  # fmt: skip
 def test_changing_actions_need_full_access(rs_client, rs_api, rs_expect, action, role):
-    """Refused without full access. set_rep_status says read-only suffices: a read-only account may be
-    refused or get the parameter error a full account gets."""
+    """Refused without full access. Where the guide says read-only suffices (set_rep_status), a read-only
+    account may be refused or get the parameter error a full account gets."""
     refusal = command_error(rs_client(role).command(action), rs_expect)
-    if action == "set_rep_status" and role == "read_only":
+    if COMMANDS[action].access == "read_only" and role == "read_only":
         return
     with charged_to(PARAMETER_REQ[action]):  # the full account's answer to the request without parameters
         full = command_error(rs_api.command(action), rs_expect)

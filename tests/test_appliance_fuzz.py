@@ -4,6 +4,7 @@ API's vocabulary (so requests get past the first checks) and values from hostile
 
 from __future__ import annotations
 
+import itertools
 import socket
 import string
 import time
@@ -16,17 +17,18 @@ from hypothesis import strategies as st
 
 from harness.appliance import server
 from harness.appliance.app import Appliance, ApplianceConfig
-from harness.appliance.command import GUIDE_ACTIONS
 from harness.appliance.reporting import REPORTS
+from harness.catalogue.commands import COMMAND_ACTIONS, COMMANDS
 
+# The command API's parameter names from the catalogue, a custom field of each family, and names of no action.
+COMMAND_VOCABULARY = [
+    "action",
+    *sorted({n for a in COMMAND_ACTIONS for n in (*a.required, *a.optional, *itertools.chain(*a.one_of))}),
+    *sorted({f"{prefix}custom_field1" for a in COMMAND_ACTIONS for prefix in a.families}),
+    "hostname", "jump_group", "shortcut",
+]  # fmt: skip
 VOCABULARY = {
-    "/api/command": [
-        "action", "lsid", "rep_id", "rep_username", "queue_id", "type", "ttl", "url_hostname", "team_id",
-        "body", "impersonate", "timestamp", "to_rep", "to_rep_username", "short_key", "name", "ip_address",
-        "operating_system", "computer_name", "chat_url", "customer", "code_name", "showmembers",
-        "session.custom.external_key", "session.custom.custom_field1", "session.priority", "session.skills",
-        "summary_only", "include_connections", "role", "hostname", "jump_group", "shortcut", "session_policy",
-    ],
+    "/api/command": COMMAND_VOCABULARY,
     "/api/reporting": [
         "generate_report", "start_date", "end_date", "start_time", "end_time", "duration", "lsid", "lsids",
         "limit", "report_type", "id", "site_id", "team_id", "group_by", "date", "type", "index", "instance",
@@ -48,7 +50,7 @@ VOCABULARY = {
     "/": ["ak"],
 }  # fmt: skip
 CHOSEN = {
-    "action": sorted(GUIDE_ACTIONS) + ["", "GET_API_INFO"],
+    "action": sorted(COMMANDS) + ["", "GET_API_INFO"],
     "generate_report": sorted(REPORTS) + [""],
     "type": ["rep", "web_console", "support", "state", "event", "all"],
     "dl_action": ["chat", "recording", "show_my_screen", "command_shell"],

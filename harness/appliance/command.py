@@ -12,7 +12,8 @@ first value. An unknown action is answered <error>Invalid action</error>, the fi
 compare it as text), without echoing the name.
 
 ACTIONS maps each implemented action to its handler: get_api_info here, check_health from health.py, the
-others from command_actions.py (wrapped in its guarded()); GUIDE_ACTIONS says the access each one needs.
+others from command_actions.py (wrapped in its guarded()); GUIDE_ACTIONS says the access each one needs,
+from the catalogue (harness.catalogue.commands).
 """
 
 from __future__ import annotations
@@ -27,29 +28,14 @@ from harness.appliance import command_actions, health
 from harness.appliance.command_call import Call, Handler
 from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import XML_TYPE, Node, error_response, serialize, tidy
+from harness.catalogue.commands import COMMAND_ACTIONS
 
-# Every action of the guide's list ("Required Parameters for Command API", plus those with their own
-# sections), with the access it needs: read-only actions work with read_only or full_access.
+# Every action of the guide (harness.catalogue.commands) with the access this appliance asks: an action that
+# changes state needs full access even where the guide's boilerplate says read-only suffices (set_rep_status,
+# send_chat_message, create_virtual_customer, leave_session; see command_actions.py).
 GUIDE_ACTIONS: dict[str, str] = {
-    "get_logged_in_reps": "read_only",
-    "set_rep_status": "full_access",
-    "get_support_teams": "read_only",
-    "generate_session_key": "full_access",
-    "join_session": "full_access",
-    "transfer_session": "full_access",
-    "send_chat_message": "full_access",
-    "create_virtual_customer": "full_access",
-    "leave_session": "full_access",
-    "set_session_attributes": "full_access",
-    "get_session_attributes": "read_only",
-    "terminate_session": "full_access",
-    "get_appliances": "read_only",
-    "get_connected_client_list": "read_only",
-    "get_connected_clients": "read_only",
-    "check_health": "read_only",
-    "set_failover_role": "full_access",
-    "import_jump_shortcut": "full_access",
-    "get_api_info": "read_only",
+    a.name: "full_access" if a.access == "full_access" or a.changes_state else "read_only"
+    for a in COMMAND_ACTIONS
 }
 
 

@@ -50,16 +50,10 @@ from harness.appliance.command_actions import (
 from harness.appliance.command_call import Call
 from harness.appliance.world import Target, World
 from harness.appliance.xmlresponse import Node, error_response, xml_response
+from harness.catalogue.commands import LEGACY_COMMAND_ACTIONS
 
-# The 12.1 guide's actions, each with the permission it needs (legacy_auth.NEEDS).
-ACTIONS: dict[str, str] = {
-    "generate_session_key": "support",
-    "join_session": "command",
-    "transfer_session": "admin",
-    "get_logged_in_reps": "command",
-    "get_support_teams": "command",
-    "get_api_info": "command",
-}
+# The 12.1 guide's actions (harness.catalogue.commands) and the permission each needs (legacy_auth.NEEDS).
+ACTIONS: dict[str, str] = {a.name: a.permission for a in LEGACY_COMMAND_ACTIONS}
 MAIL_SUBJECT = "Support Session Invitation"
 MAIL_BODY = (
     "Please click the link below to start your support session:\n\n{url}\n\n"
