@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from harness.appliance.faults import FAULTS, Fault
+from harness.appliance.fault_profiles import FAULTS
+from harness.appliance.faults import Fault
 from harness.verdicts import FAIL
 
 

@@ -386,7 +386,7 @@ def resolve(
 
 
 def _check_faults(faults: tuple[str, ...], url: str) -> None:
-    from harness.appliance.faults import FAULTS
+    from harness.appliance.fault_profiles import FAULTS
 
     if url != EMBEDDED:
         raise TargetConfigError(

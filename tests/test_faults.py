@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness import fault_matrix
+from harness.appliance import fault_profiles as profiles
 from harness.appliance import faults as f
 from harness.appliance.app import Appliance, ApplianceConfig
 from harness.catalogue import requirements
@@ -75,18 +76,18 @@ def test_a_transform_leaves_an_answer_it_cannot_read_alone():
 
 def test_settings_are_set_while_the_fault_is_on_and_restored(tmp_path):
     appliance = Appliance(ApplianceConfig(tmp_path))
-    appliance.faults.use(f.named(["token-cap-31", "subscriber-cap-31", "health-release-mismatch"]))
+    appliance.faults.use(profiles.named(["token-cap-31", "subscriber-cap-31", "health-release-mismatch"]))
     assert appliance.tokens.max_valid == 31 and appliance.realtime.limits.max_subscribers == 31
     assert appliance.config.product_version == "19.1.0"
     appliance.faults.use([])
     assert appliance.tokens.max_valid == 30 and appliance.realtime.limits.max_subscribers == 30
     assert appliance.config.product_version == "21.3.1"
-    with pytest.raises(f.UnknownFault, match="unknown fault 'nope'"):
-        f.named(["nope"])
+    with pytest.raises(profiles.UnknownFault, match="unknown fault 'nope'"):
+        profiles.named(["nope"])
 
 
 def test_every_fault_names_catalogue_requirements_and_verdicts():
-    for fault in f.FAULTS.values():
+    for fault in profiles.FAULTS.values():
         assert fault.breaks and fault.doc.endswith("."), fault.name
         for req_id, verdict in fault.breaks.items():
             assert requirements.get(req_id).id == req_id and verdict in (FAIL, WARN), fault.name
@@ -95,7 +96,7 @@ def test_every_fault_names_catalogue_requirements_and_verdicts():
 def test_faults_lists_every_fault_and_what_it_breaks():
     result = CliRunner().invoke(main, ["faults"])
     assert result.exit_code == 0
-    for fault in f.FAULTS.values():
+    for fault in profiles.FAULTS.values():
         assert f"{fault.name}: {fault.doc}" in result.output
     assert "expires-in-string: " in result.output and "Breaks AUTH-004 FAIL." in result.output
 
@@ -127,10 +128,10 @@ def live(tmp_path_factory):
         yield served
 
 
-@pytest.mark.parametrize("name", list(f.FAULTS))
+@pytest.mark.parametrize("name", list(profiles.FAULTS))
 def test_the_fault_is_caught_with_exactly_its_verdicts(live, tmp_path, name):
     appliance, target_file = live
-    found = detect(appliance, target_file, f.FAULTS[name], tmp_path)
+    found = detect(appliance, target_file, profiles.FAULTS[name], tmp_path)
     assert found.got == found.declared, found.reasons
     assert not found.other_fails, found.reasons
     assert found.caught and found.exit_code == (1 if FAIL in found.declared.values() else 0)
@@ -139,7 +140,7 @@ def test_the_fault_is_caught_with_exactly_its_verdicts(live, tmp_path, name):
 
 def test_the_matrix_is_written_as_json_and_html(tmp_path, monkeypatch):
     """`rs-harness faults --matrix DIR` (one cheap fault, so the writing is what is tested here)."""
-    monkeypatch.setattr(fault_matrix, "FAULTS", {"expires-in-string": f.FAULTS["expires-in-string"]})
+    monkeypatch.setattr(fault_matrix, "FAULTS", {"expires-in-string": profiles.FAULTS["expires-in-string"]})
     result = CliRunner().invoke(main, ["faults", "--matrix", str(tmp_path)])
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "fault-matrix.json").read_text())

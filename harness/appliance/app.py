@@ -41,7 +41,8 @@ from harness.appliance import (
     start_session,
 )
 from harness.appliance.clock import SystemClock
-from harness.appliance.faults import FaultMiddleware, Faults, named
+from harness.appliance.fault_profiles import named
+from harness.appliance.faults import FaultMiddleware, Faults
 from harness.appliance.oauth import TokenStore, token_endpoint
 from harness.appliance.simulation import Simulation
 from harness.appliance.state import LiveState
