@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from harness.catalogue.limits import MAX_VALID_TOKENS
 from harness.checks.auth import access_denied, token_answer, token_refused
 from harness.checks.xml import command_ok, reporting_ok
 from harness.client.api import BACKUP_PATH, COMMAND_PATH, REPORTING_PATH
@@ -22,7 +23,7 @@ from harness.client.oauth import TOKEN_PATH, Credentials, TokenAnswer, read_toke
 from harness.redact import REDACTOR
 from harness.verdicts import CheckFailed, check, fail
 
-TOKEN_CAP = 30
+TOKEN_CAP = MAX_VALID_TOKENS
 REFUSAL_MAX = 1 << 20  # a refusal is small; a bigger body is read no further
 
 

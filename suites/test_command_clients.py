@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from harness.catalogue import limits
 from harness.checks.command import (
     CLIENT_TYPES,
     appliances,
@@ -22,7 +23,7 @@ from harness.verdicts import defect, not_tested, warn
 
 pytestmark = pytest.mark.api_version(since="1.11.0")
 
-MAX_IDS = 100
+MAX_IDS = limits.MAX_CLIENT_IDS
 
 
 def listed(client, expect, params=None, types=None, summary_only=False) -> dict[str, str]:

@@ -10,6 +10,7 @@ import itertools
 
 import pytest
 
+from harness.catalogue.limits import JUMP_NAME_MAX, JUMP_TEXT_MAX
 from harness.checks.command import error_or_answer, success_text
 from harness.checks.xml import command_error, command_ok
 from harness.verdicts import not_tested, warn
@@ -121,17 +122,19 @@ def test_import_into_an_unknown_group_or_jumpoint_is_an_error(
 @pytest.mark.req("CMD-IJS-003")
 @pytest.mark.parametrize("field", ["name", "local_jump_hostname"])
 def test_import_takes_128_characters(rs_api, rs_expect, codes, rs_run_prefix, field):
-    value = host_of(128) if field.endswith("hostname") else (rs_run_prefix + "-" + "n" * 128)[:128]
+    n = JUMP_NAME_MAX
+    value = host_of(n) if field.endswith("hostname") else (rs_run_prefix + "-" + "n" * n)[:n]
     imported(rs_api, rs_expect, shortcut("local_jump", codes, rs_run_prefix, **{field: value}))
 
 
 @pytest.mark.req("CMD-IJS-005")
 @pytest.mark.parametrize("field", ["tag", "comments"])
 def test_import_takes_1024_characters(rs_api, rs_expect, codes, rs_run_prefix, field):
-    imported(rs_api, rs_expect, shortcut("local_jump", codes, rs_run_prefix, **{field: "t" * 1024}))
+    imported(rs_api, rs_expect, shortcut("local_jump", codes, rs_run_prefix, **{field: "t" * JUMP_TEXT_MAX}))
 
 
-OVER = [("name", 129), ("local_jump_hostname", 129), ("tag", 1025), ("comments", 1025)]
+OVER = [("name", JUMP_NAME_MAX + 1), ("local_jump_hostname", JUMP_NAME_MAX + 1), ("tag", JUMP_TEXT_MAX + 1),
+        ("comments", JUMP_TEXT_MAX + 1)]  # fmt: skip
 
 
 @pytest.mark.req("CMD-IJS-004", "CMD-GEN-014")
@@ -140,7 +143,8 @@ def test_import_refuses_longer_values(rs_api, rs_expect, codes, rs_run_prefix, f
     value = host_of(length) if field.endswith("hostname") else (rs_run_prefix + "-" + "n" * length)[:length]
     params = shortcut("local_jump", codes, rs_run_prefix, **{field: value})
     if error_or_answer(rs_api.command("import_jump_shortcut", params), rs_expect, "success") is None:
-        warn(f"{field} of {length} characters was imported (the maximum is {128 if length < 1000 else 1024})")
+        maximum = JUMP_TEXT_MAX if field in ("tag", "comments") else JUMP_NAME_MAX
+        warn(f"{field} of {length} characters was imported (the maximum is {maximum})")
 
 
 ACCEPTED = [

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from harness.catalogue import limits
 from harness.checks.sessions import SessionKey, session_key
 from harness.checks.start_session import (
     Rep,
@@ -53,7 +54,8 @@ GUIDE_CODE_NAME = "issue_code_name"  # "Issue submission survey using issue code
 GUIDE_SKILLS = "codename1,codename2"
 GUIDE_FIELD = "session.custom.custom_field1"
 UNKNOWN_ID = "999999999"
-MAX_CUSTOMER, MAX_DETAILS, MAX_FIELD = 100, 1024, 1024
+MAX_CUSTOMER, MAX_DETAILS = limits.CUSTOMER_FIELD_MAX, limits.CUSTOMER_DETAILS_MAX_BYTES
+MAX_FIELD = limits.CUSTOM_FIELD_MAX  # the external key's too (limits.EXTERNAL_KEY_MAX)
 MAX_WAIT = 5  # seconds the expiry check may wait for a key's ttl to pass
 _counter = itertools.count(1)
 

@@ -118,10 +118,11 @@ from harness.appliance.command_call import Call
 from harness.appliance.history import Entity, Event
 from harness.appliance.world import Arrival, World, WorldError
 from harness.appliance.xmlresponse import Node, xml_response
+from harness.catalogue import limits
 
 MAX_SHOWN = 64  # how much of a parameter's value an error message echoes
 MAX_ERROR = 512
-MAX_IDS = 100  # get_connected_clients: "A maximum of 100 IDs is supported."
+MAX_IDS = limits.MAX_CLIENT_IDS  # get_connected_clients: "A maximum of 100 IDs is supported."
 PUSH_AGENT_ID_BASE = 10**15
 CUSTOM_PREFIX = "session.custom."
 MAIL_SUBJECT = "Remote Support Invitation"
@@ -817,8 +818,8 @@ JUMP_TYPES: dict[str, JumpType] = {
     ),
     "vpro_hostname": JumpType("vpro", True, (*_COMMON, "session_policy")),
 }
-MAX_NAME = 128  # name and the hostnames: "a maximum of 128 characters"
-MAX_TEXT = 1024  # tag and comments: "a maximum of 1024 characters"
+MAX_NAME = limits.JUMP_NAME_MAX  # name and the hostnames: "a maximum of 128 characters"
+MAX_TEXT = limits.JUMP_TEXT_MAX  # tag and comments: "a maximum of 1024 characters"
 QUALITIES = ("black_white", "few_colors", "more_colors", "full_colors", "video_opt")
 
 SHORTCUT_DDL = """

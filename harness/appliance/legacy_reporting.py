@@ -2,8 +2,9 @@
 
 12.1 guide, "About the Reporting API" to "Query Examples for SupportTeam": GET or POST, `username` and
 `password` ("This user must have permission to use the reporting API"), `generate_report` one of the nine
-report types below (SupportTeam "Requires enterprise licensing": this appliance has it). The reports are
-reporting.py's builders run with a LegacyReport, so both API versions read the same history:
+report types of harness.catalogue.reports.LEGACY_NAMES (SupportTeam "Requires enterprise licensing": this
+appliance has it). The reports are reporting.py's builders run with a LegacyReport, so both API versions
+read the same history:
 - only the 12.1 guide's elements: no custom attributes, file move and delete counts, public and private
   display names, or Show My Screen recordings (newer than API 1.7.0);
 - only the 12.1 guide's event types, the enumeration of schemas/1.7.0/reporting.xsd, matched without case
@@ -43,6 +44,7 @@ from harness.appliance import history, recordings, reporting
 from harness.appliance.legacy_auth import legacy_call
 from harness.appliance.reporting import BadRequest, Report
 from harness.appliance.xmlresponse import Node, error_response, xml_response
+from harness.catalogue import reports as catalogue
 
 FAMILY = "1.7.0"  # the schemas of the 12.1 guide (app.LEGACY; app imports this module)
 DEFAULT_SITE = "1"  # "The default public site always has an ID of 1."
@@ -79,21 +81,15 @@ def _default_site(build: Callable[[Report], Node]) -> Callable[[Report], Node]:
 
 
 def _built(name: str) -> Callable:
-    return reporting.REPORTS[name][1]
+    build = reporting.REPORTS[name][1]
+    return _default_site(build) if name in _SURVEYS else build
 
 
-# "Report types can be any of the following" (12.1 guide), each with the root its search errors are
+_SURVEYS = ("SupportCustExitSurvey", "SupportRepExitSurvey")
+# The 12.1 guide's report types (harness.catalogue.reports), each with the root its search errors are
 # answered in (None: a recording, a file, whose errors are a root <error>).
 REPORTS: dict[str, tuple[str | None, Callable]] = {
-    "SupportSession": ("session_list", _built("SupportSession")),
-    "SupportSessionListing": ("session_summary_list", _built("SupportSessionListing")),
-    "SupportSessionSummary": ("summary_list", _built("SupportSessionSummary")),
-    "SupportSessionRecording": (None, _built("SupportSessionRecording")),
-    "CommandShellRecording": (None, _built("CommandShellRecording")),
-    "PresentationRecording": (None, _built("PresentationRecording")),
-    "SupportCustExitSurvey": ("exit_survey_list", _default_site(_built("SupportCustExitSurvey"))),
-    "SupportRepExitSurvey": ("exit_survey_list", _default_site(_built("SupportRepExitSurvey"))),
-    "SupportTeam": ("team_activity_list", _built("SupportTeam")),
+    name: (catalogue.BY_NAME[name].root, _built(name)) for name in catalogue.LEGACY_NAMES
 }
 
 

@@ -36,6 +36,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from harness.appliance.state import TABLES, Batch, Change, Subscription, realtime_row
+from harness.catalogue import limits as guide
 
 log = logging.getLogger("harness.appliance.realtime")
 
@@ -50,13 +51,13 @@ class Limits:
     # Guide: "A maximum of thirty connected integrations may receive model updates simultaneously." The 31st
     # integration to subscribe gets a subscribe_response with success false and a reason, then close 1013;
     # connected integrations that have not subscribed yet do not count.
-    max_subscribers: int = 30
+    max_subscribers: int = guide.MAX_SUBSCRIBERS
     frame_bytes: int = 64 << 10  # a longer message is split across websocket messages
     # Guide: "Integrations that get too far behind the real-time stream are automatically disconnected."
     # Behind = updates waiting to be sent above this many bytes (the initial full copy does not count) ...
     max_backlog_bytes: int = 16 << 20
     # ... or the oldest of them waiting longer than the guide's "maximum latency of twenty seconds".
-    max_lag_s: float = 20.0
+    max_lag_s: float = guide.MAX_LATENCY_S
     max_client_message: int = 64 << 10
     handshake_timeout_s: float = 30.0  # connection to subscription, so a silent client does not linger
 

@@ -49,8 +49,9 @@ from harness.appliance import db
 from harness.appliance.history import Event
 from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import attachment, error_response
+from harness.catalogue import reports as catalogue
 
-VIDEO_TYPE = "video/x-flv"
+VIDEO_TYPE = catalogue.RECORDING_MEDIA_TYPE
 TEXT_TYPE = "text/plain; charset=UTF-8"
 SESSION, SHOW_MY_SCREEN, COMMAND_SHELL, CHAT = "recording", "show_my_screen", "command_shell", "chat"
 EVENT_OF = {SHOW_MY_SCREEN: "Show My Screen Recording", COMMAND_SHELL: "Command Shell Session Started"}
@@ -271,7 +272,7 @@ async def download(
     if problem:
         return error_response(namespace, problem, 400)
     presentation = params.get("sessionType") == "pres"
-    permission = "perm_reporting_presentation" if presentation else "perm_reporting_support"
+    permission = catalogue.PRESENTATION if presentation else catalogue.SUPPORT
     if not allows(permission):
         return error_response(namespace, f"The API account does not have {permission}", 403)
     kind = params["dl_action"]

@@ -41,6 +41,7 @@ from harness.appliance import archive, db, history, recordings
 from harness.appliance.history import Event, Question
 from harness.appliance.params import xml_api_call
 from harness.appliance.xmlresponse import Node, attachment, error_response, xml_response
+from harness.catalogue import reports as catalogue
 
 LSID = re.compile(r"[0-9a-fA-F]{32}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # ASCII: \d would take any Unicode digit
@@ -796,43 +797,40 @@ def archive_download(report: Report) -> Response | str:
     data = archive.read(report.appliance, entry) if entry else None
     if data is None:
         return "No archives found for the given search criteria."
-    return attachment(data, f"{kind}-archive-{date}-{index}.json.gz", media_type="application/gzip")
+    media_type = catalogue.BY_NAME["Archive"].media_type
+    return attachment(data, f"{kind}-archive-{date}-{index}.json.gz", media_type=media_type)
 
 
-REPORTS: dict[str, tuple[str, Callable[[Report], Node | Response | str]]] = {
-    "SupportSession": ("perm_reporting_support", support_session),
-    "SupportSessionListing": ("perm_reporting_support", support_session_listing),
-    "SupportSessionSummary": ("perm_reporting_support", support_session_summary),
-    "SupportCustExitSurvey": ("perm_reporting_support", _exit_survey("cust")),
-    "SupportRepExitSurvey": ("perm_reporting_support", _exit_survey("rep")),
-    "SupportTeam": ("perm_reporting_support", support_team),
-    "SupportSessionRecording": (
-        "perm_reporting_support",
-        _recording(recordings.SESSION, "No recording found for the given session."),
+_PRESENTATION_RECORDING = _recording(
+    recordings.SESSION, "No recording found for the given presentation.", presentation=True
+)
+# Each report's builder; its name and permission are the catalogue's (harness.catalogue.reports).
+BUILDERS: dict[str, Callable[[Report], Node | Response | str]] = {
+    "SupportSession": support_session,
+    "SupportSessionListing": support_session_listing,
+    "SupportSessionSummary": support_session_summary,
+    "SupportCustExitSurvey": _exit_survey("cust"),
+    "SupportRepExitSurvey": _exit_survey("rep"),
+    "SupportTeam": support_team,
+    "SupportSessionRecording": _recording(recordings.SESSION, "No recording found for the given session."),
+    "ShowMyScreenRecording": _recording(
+        recordings.SHOW_MY_SCREEN, "No Show My Screen recording found for the given session and instance."
     ),
-    "ShowMyScreenRecording": (
-        "perm_reporting_support",
-        _recording(
-            recordings.SHOW_MY_SCREEN, "No Show My Screen recording found for the given session and instance."
-        ),
+    "CommandShellRecording": _recording(
+        recordings.COMMAND_SHELL, "No command shell recording found for the given session and instance."
     ),
-    "CommandShellRecording": (
-        "perm_reporting_support",
-        _recording(
-            recordings.COMMAND_SHELL, "No command shell recording found for the given session and instance."
-        ),
-    ),
-    "PresentationSession": ("perm_reporting_presentation", presentation_session),
-    "PresentationSessionListing": ("perm_reporting_presentation", presentation_session_listing),
-    "PresentationSessionRecording": (
-        "perm_reporting_presentation",
-        _recording(recordings.SESSION, "No recording found for the given presentation.", presentation=True),
-    ),
-    "LicenseUsage": ("perm_reporting_license", license_usage),
-    "ArchiveListing": ("perm_reporting_archive", archive_listing),
-    "Archive": ("perm_reporting_archive", archive_download),
+    "PresentationSession": presentation_session,
+    "PresentationSessionListing": presentation_session_listing,
+    "PresentationSessionRecording": _PRESENTATION_RECORDING,
+    "PresentationRecording": _PRESENTATION_RECORDING,  # deprecated name, still served
+    "LicenseUsage": license_usage,
+    "ArchiveListing": archive_listing,
+    "Archive": archive_download,
 }
-REPORTS["PresentationRecording"] = REPORTS["PresentationSessionRecording"]  # deprecated name, still served
+assert set(BUILDERS) == set(catalogue.BY_NAME), "every catalogued report has a builder, and no other"
+REPORTS: dict[str, tuple[str, Callable[[Report], Node | Response | str]]] = {
+    r.name: (r.permission, BUILDERS[r.name]) for r in catalogue.REPORTS
+}
 
 
 def requested(params: dict[str, str], reports: dict):

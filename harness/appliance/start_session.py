@@ -81,9 +81,10 @@ from harness.appliance import directory
 from harness.appliance import params as params_module
 from harness.appliance.world import Active, Arrival, Target, WorldError
 from harness.appliance.xmlresponse import attachment
+from harness.catalogue import limits
 
-MAX_CUSTOMER = 100  # customer.name, customer.company, customer.company_code: "maximum of 100 characters"
-MAX_DETAILS = 1024  # customer.details: "maximum of 1024 bytes"
+MAX_CUSTOMER = limits.CUSTOMER_FIELD_MAX  # customer.name, customer.company, customer.company_code
+MAX_DETAILS = limits.CUSTOMER_DETAILS_MAX_BYTES  # customer.details (bytes of UTF-8)
 CUSTOMER_FIELDS = ("name", "company", "company_code")
 # "Available language packages may include ..." (all of them are installed here).
 LOCALES = (

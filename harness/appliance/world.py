@@ -27,9 +27,11 @@ from typing import Any
 from harness.appliance import directory, history
 from harness.appliance.directory import EXTERNAL_KEY
 from harness.appliance.history import Customer, Entity, Event, SupportSession, Survey
+from harness.catalogue import limits
 
-MAX_FIELD = 1024  # each custom field and the external key: "a maximum length of 1024 characters"
-MAX_FIELDS_TOTAL = 10 * 1024  # "the maximum total size of all combined custom fields ... 10KB" (UTF-8 bytes)
+# each custom field and the external key (1024 characters), all of them together (10KB of UTF-8)
+MAX_FIELD = limits.CUSTOM_FIELD_MAX
+MAX_FIELDS_TOTAL = limits.CUSTOM_TOTAL_MAX_BYTES
 GUIDE_SHORT_KEY = "1234567"  # the session key the guide's start_session example uses
 
 

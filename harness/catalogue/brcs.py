@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.catalogue import limits
 from harness.catalogue.versions import version_tuple
 
 GUIDES: dict[str, str] = {
@@ -28,10 +29,9 @@ API_SECTION = "The BeyondTrust Client Scripting API"
 
 MAX_COMMANDS = 10  # "script files can have a maximum of 10 commands"
 DOCUMENTED_SCRIPT_VERSIONS = ("1.0",)  # the guide shows only "BRCS1.0"
-CUSTOM_FIELD_MAX = 1024  # "Each custom field has a maximum length of 1024 characters."
-# "The maximum total size of all combined custom fields, including the external key, must be limited to
-# 10KB." Silent on the unit: we read 10 KiB of UTF-8 in the decoded values (keys not counted).
-CUSTOM_TOTAL_MAX_BYTES = 10 * 1024
+# The custom fields' limits (1024 characters each, 10KB in all): harness.catalogue.limits, named here too.
+CUSTOM_FIELD_MAX = limits.CUSTOM_FIELD_MAX
+CUSTOM_TOTAL_MAX_BYTES = limits.CUSTOM_TOTAL_MAX_BYTES
 
 # The HTTP side (https://<site>/api/client_script): client type -> the operation it takes. "If the type is
 # rep, the operation should be generate. If the type is web_console, the operation should be execute."
@@ -344,7 +344,7 @@ ACTIONS_1_21_1: tuple[Action, ...] = (
 _EXTERNAL_KEY = Param(
     "session.custom.external_key",
     False,
-    max_length=1024,
+    max_length=limits.EXTERNAL_KEY_MAX,  # the 12.1 guide's 1024 characters too
     doc="The external key to associate with the support session.",
 )
 ACTIONS_1_7_0: tuple[Action, ...] = (

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 
+from harness.catalogue.limits import TOKEN_LIFETIME_S  # "This token expires after one hour"
 from harness.client.oauth import TokenAnswer
 from harness.validate import one_line
 from harness.verdicts import CheckFailed, defect, warn
 
-TOKEN_LIFETIME_S = 3600  # "This token expires after one hour"
 ACCESS_DENIED = "access_denied"
 ACCESS_DENIED_MESSAGE = "The resource owner or authorization server denied the request."
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 section 2.1: what a Bearer header carries

@@ -23,6 +23,7 @@ from typing import BinaryIO, Self
 
 from lxml import etree
 
+from harness.catalogue import reports as catalogue
 from harness.checks.xml import (
     SCHEMA_REQ,
     Expect,
@@ -49,24 +50,7 @@ SERVER_ERROR_REQ = XML_SERVER_ERROR_REQ["reporting"]  # "it will contain an <err
 TIME_REQ = "RPT-GEN-015"  # ISO 8601 times with a timestamp attribute naming the same instant
 
 # generate_report= -> the root of its successful XML answer (None: the answer is a file)
-REPORT_ROOTS: dict[str, str | None] = {
-    "SupportSession": "session_list",
-    "SupportSessionListing": "session_summary_list",
-    "SupportSessionSummary": "summary_list",
-    "SupportSessionRecording": None,
-    "ShowMyScreenRecording": None,
-    "CommandShellRecording": None,
-    "PresentationSession": "session_list",
-    "PresentationSessionListing": "presentation_summary_list",
-    "PresentationSessionRecording": None,
-    "PresentationRecording": None,  # "deprecated in favor of PresentationSessionRecording ... still available"
-    "SupportCustExitSurvey": "exit_survey_list",
-    "SupportRepExitSurvey": "exit_survey_list",
-    "SupportTeam": "team_activity_list",
-    "ArchiveListing": "archives",
-    "Archive": None,
-    "LicenseUsage": "license_usage",
-}
+REPORT_ROOTS: dict[str, str | None] = {r.name: r.root for r in catalogue.REPORTS}
 SUCCESS_ROOTS = tuple(sorted({r for r in REPORT_ROOTS.values() if r}))
 
 

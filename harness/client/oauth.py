@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from harness.catalogue.limits import TOKEN_LIFETIME_S
 from harness.client.http import TargetError, Transport
 from harness.redact import REDACTOR
 
@@ -102,7 +103,7 @@ class TokenCache:
                         f"{answer.body[:200].decode('utf-8', 'replace')}"
                     )
                 lifetime = (answer.json or {}).get("expires_in")
-                lifetime = float(lifetime) if isinstance(lifetime, (int, float)) else 3600.0
+                lifetime = float(lifetime) if isinstance(lifetime, (int, float)) else float(TOKEN_LIFETIME_S)
                 self._token = answer.access_token
                 self._renew_at = time.monotonic() + max(lifetime - self.renew_margin, lifetime / 2)
             return self._token

@@ -41,6 +41,7 @@ from websockets.exceptions import (
 from websockets.sync.client import ClientConnection, reconnect
 from websockets.sync.utils import Deadline
 
+from harness.catalogue import limits
 from harness.client.http import RECORDER, Exchange, Recorder, TargetError
 from harness.redact import MASK, REDACTOR
 
@@ -55,7 +56,7 @@ MAX_MESSAGE = 64 << 20  # one reassembled message
 MAX_PART = 16 << 20  # one websocket message
 EVIDENCE_HEAD, EVIDENCE_TAIL, EVIDENCE_ITEM = 8, 16, 400  # messages kept as evidence, characters each
 KEEP_RECEIVED = 10_000  # messages a client keeps for the checks (a load run's long watch drops the rest)
-MAX_ID = 18446744073709551615  # guide: "64-bit unsigned integers are used to generate the id value"
+MAX_ID = limits.MAX_ID  # guide: "64-bit unsigned integers are used to generate the id value"
 
 
 class RealtimeError(TargetError):
