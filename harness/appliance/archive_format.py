@@ -16,7 +16,7 @@ Choices where the guide is silent:
   as JSON object keys must be; one line per event type per committed model change, so a change made in one
   transaction shares one timestamp;
 - the endpoint fields (customer_client and representative public_ip, private_ip, hostname,
-  operating_system) are the live model's strings (state.py: archive-only fields), never null: real
+  operating_system: the catalogue's `endpoint` fields) are the live model's strings, never null: real
   integrations call `public_ip.split(':', 1)` on every row; the other fields the archive tables document
   beyond the live model (representative.console_in_focus, selected_support_session_id,
   representative_support_session.selected_support_session_service_tool, the table
@@ -36,44 +36,14 @@ from typing import Any
 
 from harness.appliance.state import Batch, Change
 from harness.catalogue.archive import OPTIONAL_DATA, SESSION_EVENTS
+from harness.catalogue.model import ARCHIVE
 
-# The guide's archive tables and their fields, in the guide's (alphabetical) order.
-TABLES: dict[str, tuple[str, ...]] = {
-    "customer_client": (
-        "client_type", "connected", "created_timestamp", "elevated", "hostname", "operating_system",
-        "private_ip", "public_ip", "support_session_id",
-    ),
-    "queue": ("code_name", "created_timestamp", "name", "support_team_id", "type"),
-    "representative": (
-        "connected", "console_in_focus", "created_timestamp", "hostname", "operating_system",
-        "private_display_name", "private_ip", "public_display_name", "public_ip", "queue_id",
-        "routing_available", "routing_busy", "routing_enabled", "routing_idle", "selected_support_session_id",
-        "skill_code_names", "type", "user_id", "username",
-    ),
-    "representative_queue": ("created_timestamp", "queue_id", "representative_id", "role"),
-    "representative_support_session": (
-        "created_timestamp", "representative_id", "selected_support_session_service_tool",
-        "support_session_id",
-    ),
-    "representative_support_session_tool": (
-        "created_timestamp", "representative_id", "support_session_id", "tool",
-    ),
-    "support_session": (
-        "created_timestamp", "customer_company", "customer_company_code", "customer_description",
-        "customer_name", "estimated_pickup_timestamp", "issue_code_name", "issue_description", "lsid",
-        "primary_team_queue_id", "priority", "public_site_id", "public_site_name", "queue_entry_timestamp",
-        "queue_id", "start_method",
-    ),
-    "support_session_attribute": ("code_name", "created_timestamp", "support_session_id", "value"),
-    "support_session_skill": ("code_name", "created_timestamp", "support_session_id"),
-    "presentation_session": ("created_timestamp", "lsid", "presentation_name"),
-    "attendee": (
-        "connected", "created_timestamp", "hostname", "name", "operating_system", "presentation_session_id",
-        "private_ip", "public_ip",
-    ),
-    "presenter": ("created_timestamp", "presentation_session_id", "representative_id"),
-}  # fmt: skip
-CONNECTED = {"customer_client", "representative"}  # rows exist only while connected: connected = 1
+# The guide's archive tables and their fields, in the guide's order (harness.catalogue.model).
+TABLES: dict[str, tuple[str, ...]] = {name: tuple(fields) for name, fields in ARCHIVE.items()}
+# rows exist only while connected, so an archive-only `connected` is 1 (the attendee's is the live model's)
+CONNECTED = {
+    name for name, fields in ARCHIVE.items() if "connected" in fields and not fields["connected"].realtime
+}
 
 # The XML event_type (SupportSession report) of each JSON name that is not its plain snake_case.
 RENAMED = {

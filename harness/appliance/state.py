@@ -2,8 +2,8 @@
 
 Eleven tables of rows keyed by an integer id, unique for the model's lifetime (ids are never reused, not even
 after a truncate). Every change goes through one lock and one transaction at a time, is checked against the
-schema below (types, enumerations, references) and, once committed, is handed to subscribers as a `Batch` of
-`Change`s, in commit order.
+schema (harness.catalogue.model: types, enumerations, references) and, once committed, is handed to
+subscribers as a `Batch` of `Change`s, in commit order.
 
 References (the guide's "foreign key" fields), and what deleting a referenced row does:
 - rows that only exist because of another row CASCADE with it: a session's customer clients, attributes,
@@ -35,152 +35,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.appliance.clock import SystemClock
+from harness.catalogue.model import (
+    BOOLEAN,
+    CASCADE,
+    INTEGER,
+    START_METHODS,  # noqa: F401 (re-exported: archive_seed)
+    TIMESTAMP,
+    Field,
+)
+from harness.catalogue.model import TABLES as CATALOGUE
 
 log = logging.getLogger("harness.appliance.state")
 
 MAX_ID = 18446744073709551615  # "64-bit unsigned integers are used to generate the id value"
 
-INTEGER, STRING, BOOLEAN, TIMESTAMP, GUID = "integer", "string", "boolean", "timestamp", "guid"
-RESTRICT, CASCADE = "restrict", "cascade"
 KINDS = ("insert", "update", "delete", "truncate")
 
-
-@dataclass(frozen=True)
-class Field:
-    type: str
-    ref: str | None = None  # the table this foreign key points to
-    on_delete: str = RESTRICT  # what deleting the referenced row does to this row
-    optional: bool = False
-    choices: tuple | None = None
-    realtime: bool = True  # False: an archive-only field, left out of the real-time API's rows
-
-
-def _ts() -> Field:
-    return Field(TIMESTAMP)
-
-
-def _str(optional: bool = False, choices: tuple | None = None) -> Field:
-    return Field(STRING, optional=optional, choices=choices)
-
-
-def _archived() -> Field:
-    """A string the archive tables document and the real-time tables do not."""
-    return Field(STRING, realtime=False)
-
-
-def _ref(table: str, on_delete: str, optional: bool = False) -> Field:
-    return Field(INTEGER, ref=table, on_delete=on_delete, optional=optional)
-
-
-CLIENT_TYPES = ("desktop", "mobile", "rdp", "vnc", "vpro", "shell", "web_chat")
-QUEUE_TYPES = ("prewait", "team", "personal")
-REPRESENTATIVE_TYPES = ("normal", "invited")
-ROLES = ("member", "lead", "manager")
-PRIORITIES = (1, 2, 3)
-START_METHODS = (
-    "session_key", "rep_list", "issue_submission", "local_jump", "remote_jump", "shell_jump",
-    "local_rdp", "remote_rdp", "local_vnc", "remote_vnc", "vpro",
-)  # fmt: skip
-
-# Every table and field of the guide's System State Model, in the guide's order.
+# The live model: the guide's real-time tables, plus the endpoint strings of the archive tables (the
+# catalogue's `endpoint` fields), so the archives can show what real ones do. The archive's other extra
+# fields and table are not held (archive_format.py writes them blank).
 TABLES: dict[str, dict[str, Field]] = {
-    "customer_client": {
-        "client_type": _str(choices=CLIENT_TYPES),
-        "created_timestamp": _ts(),
-        "elevated": Field(BOOLEAN),
-        "hostname": _str(),
-        "operating_system": _str(),
-        "private_ip": _archived(),
-        "public_ip": _archived(),
-        "support_session_id": _ref("support_session", CASCADE),
-    },
-    "queue": {
-        "code_name": _str(optional=True),  # "Personal queues do not have code names."
-        "created_timestamp": _ts(),
-        "name": _str(),
-        "support_team_id": _str(optional=True),  # "[string]"; "not shown for personal queues"
-        "type": _str(choices=QUEUE_TYPES),
-    },
-    "representative": {
-        "created_timestamp": _ts(),
-        "hostname": _archived(),
-        "operating_system": _archived(),
-        "private_display_name": _str(),
-        "private_ip": _archived(),
-        "public_display_name": _str(),
-        "public_ip": _archived(),
-        "queue_id": _ref("queue", RESTRICT),
-        "routing_available": Field(BOOLEAN),
-        "routing_busy": Field(BOOLEAN),
-        "routing_enabled": Field(BOOLEAN),
-        "routing_idle": Field(BOOLEAN),
-        "skill_code_names": _str(),
-        "type": _str(choices=REPRESENTATIVE_TYPES),
-        "user_id": Field(INTEGER),
-        "username": _str(),
-    },
-    "representative_queue": {
-        "created_timestamp": _ts(),
-        "queue_id": _ref("queue", CASCADE),
-        "representative_id": _ref("representative", CASCADE),
-        "role": _str(choices=ROLES),
-    },
-    "representative_support_session": {
-        "created_timestamp": _ts(),
-        "representative_id": _ref("representative", CASCADE),
-        "support_session_id": _ref("support_session", CASCADE),
-    },
-    "support_session": {
-        "created_timestamp": _ts(),
-        "customer_company": _str(optional=True),
-        "customer_company_code": _str(optional=True),
-        "customer_description": _str(optional=True),
-        "customer_name": _str(optional=True),
-        "estimated_pickup_timestamp": _ts(),
-        "issue_code_name": _str(optional=True),
-        "issue_description": _str(optional=True),
-        "lsid": _str(),
-        # "the last team queue that owned the session": a session that never sat in a team queue has none.
-        "primary_team_queue_id": _ref("queue", RESTRICT, optional=True),
-        "priority": Field(INTEGER, choices=PRIORITIES),
-        "public_site_id": Field(INTEGER),
-        "public_site_name": _str(),
-        "queue_entry_timestamp": _ts(),
-        "queue_id": _ref("queue", RESTRICT),
-        "start_method": _str(choices=START_METHODS),
-    },
-    "support_session_attribute": {
-        "code_name": _str(),
-        "created_timestamp": _ts(),
-        "support_session_id": _ref("support_session", CASCADE),
-        "value": _str(),
-    },
-    "support_session_skill": {
-        "code_name": _str(),
-        "created_timestamp": _ts(),
-        "support_session_id": _ref("support_session", CASCADE),
-    },
-    "presentation_session": {
-        "created_timestamp": _ts(),
-        "lsid": Field(GUID),
-        "presentation_name": _str(),
-    },
-    "attendee": {
-        "connected": Field(BOOLEAN),
-        "created_timestamp": _ts(),
-        "hostname": _str(),
-        "name": _str(),
-        "operating_system": _str(),
-        # Typed [integer] though described as "the logging session ID": a reference to the presentation row.
-        "presentation_session_id": _ref("presentation_session", CASCADE),
-        "private_ip": _str(),
-        "public_ip": _str(),
-    },
-    "presenter": {
-        "created_timestamp": _ts(),
-        "presentation_session_id": _ref("presentation_session", CASCADE),
-        "representative_id": _ref("representative", CASCADE),
-    },
+    name: {f: spec for f, spec in table.fields.items() if spec.realtime or spec.endpoint}
+    for name, table in CATALOGUE.items()
+    if table.realtime
 }
 
 # table -> the fields the real-time API leaves out (empty for most tables)

@@ -3,9 +3,9 @@
 
 Listing entries are checked against the date asked and each other; an archive is a gzip file that
 decompresses to JSON: a state archive is "a single JSON object" of tables (null when empty), an event
-archive "a JSON object for each line", oldest first. The tables, fields and session event names below are
-the guide's; something the guide does not list is a WARN (an appliance may know more than its guide),
-a documented field of the wrong kind a FAIL.
+archive "a JSON object for each line", oldest first. The tables and fields (harness.catalogue.model) and the
+session event names (harness.catalogue.archive) are the guide's; something the guide does not list is a WARN
+(an appliance may know more than its guide), a documented field of the wrong kind a FAIL.
 
 The same few functions serve the listing's and the files' several requirements (and the suites' checks
 under different primary ones), so every condition names the requirement it breaks (ARC-LIST-*, ARC-GET-001,
@@ -23,7 +23,20 @@ from typing import Any
 from lxml import etree
 
 from harness.catalogue.archive import ARCHIVE_MAX_BYTES, OPTIONAL_DATA, SESSION_EVENTS
-from harness.checks.realtime import BOOLEAN, INTEGER, STRING, TIMESTAMP, Field, value_problem
+from harness.catalogue.model import (
+    ARCHIVE,
+    BOOLEAN,
+    ENDPOINT_FIELDS,  # ARC-JSON-016
+    ENDPOINT_TABLES,
+    INTEGER,
+    IP_FIELDS,  # ARC-JSON-015
+    IP_TABLES,
+    STRING,
+    STRING_OR_INTEGER,
+    TIMESTAMP,
+    Field,
+)
+from harness.checks.realtime import value_problem
 from harness.checks.reporting import DATE_SLACK_S, DAY_S, integer, time_of, utc_midnight
 from harness.client.api import ArchiveTooLarge, gunzip_bounded
 from harness.client.http import TargetError
@@ -35,88 +48,22 @@ GZIP_MAGIC = b"\x1f\x8b"
 KEEP_DAYS = 7  # "History is stored for the past seven active days"
 
 # --- JSON Tables and Fields for model_insert and model_update -------------------------------------------
-# kinds: ts (UNIX timestamp), bool ([boolean]: 1/0), int, str, or a tuple of the allowed strings
-SERVICE_TOOLS = ("screen_sharing", "cobrowse", "file_transfer", "system_information",
-                 "remote_shell", "registry")  # fmt: skip
-START_METHODS = ("session_key", "rep_list", "issue_submission", "local_jump", "remote_jump", "shell_jump",
-                 "local_rdp", "remote_rdp", "local_vnc", "remote_vnc", "vpro")  # fmt: skip
+# The catalogue's archive tables (harness.catalogue.model), as kinds: ts (UNIX timestamp), bool ([boolean]:
+# 1/0), int, str, id (a string or an integer: the field's `archive_type`), or a tuple of the allowed values.
+_KINDS = {TIMESTAMP: "ts", BOOLEAN: "bool", INTEGER: "int", STRING: "str", STRING_OR_INTEGER: "id"}
 TABLES: dict[str, dict[str, Any]] = {
-    "customer_client": {
-        "client_type": ("desktop", "mobile", "rdp", "vnc", "vpro", "shell", "web_chat"),
-        "connected": "bool", "created_timestamp": "ts", "elevated": "bool", "hostname": "str",
-        "operating_system": "str", "private_ip": "str", "public_ip": "str", "support_session_id": "int",
-    },
-    "queue": {
-        "code_name": "str", "created_timestamp": "ts", "name": "str",
-        "support_team_id": "id",  # "[string]" in the guide; real clients compare it to an integer
-        "type": ("prewait", "team", "personal"),
-    },
-    "representative": {
-        "connected": "bool", "console_in_focus": "bool", "created_timestamp": "ts", "hostname": "str",
-        "operating_system": "str", "private_display_name": "str", "private_ip": "str",
-        "public_display_name": "str", "public_ip": "str", "queue_id": "int", "routing_available": "bool",
-        "routing_busy": "bool", "routing_enabled": "bool", "routing_idle": "bool",
-        "selected_support_session_id": "int", "skill_code_names": "str", "type": ("normal", "invited"),
-        "user_id": "int", "username": "str",
-    },
-    "representative_queue": {
-        "created_timestamp": "ts", "queue_id": "int", "representative_id": "int",
-        "role": ("member", "lead", "manager"),
-    },
-    "representative_support_session": {
-        "created_timestamp": "ts", "representative_id": "int",
-        "selected_support_session_service_tool": SERVICE_TOOLS, "support_session_id": "int",
-    },
-    "representative_support_session_tool": {
-        "created_timestamp": "ts", "representative_id": "int", "support_session_id": "int",
-        "tool": SERVICE_TOOLS,
-    },
-    "support_session": {
-        "created_timestamp": "ts", "customer_company": "str", "customer_company_code": "str",
-        "customer_description": "str", "customer_name": "str", "estimated_pickup_timestamp": "ts",
-        "issue_code_name": "str", "issue_description": "str", "lsid": "str", "primary_team_queue_id": "int",
-        "priority": (1, 2, 3), "public_site_id": "int", "public_site_name": "str",
-        "queue_entry_timestamp": "ts", "queue_id": "int", "start_method": START_METHODS,
-    },
-    "support_session_attribute": {
-        "code_name": "str", "created_timestamp": "ts", "support_session_id": "int", "value": "str",
-    },
-    "support_session_skill": {"code_name": "str", "created_timestamp": "ts", "support_session_id": "int"},
-    "presentation_session": {"created_timestamp": "ts", "lsid": "str", "presentation_name": "str"},
-    "attendee": {
-        "connected": "bool", "created_timestamp": "ts", "hostname": "str", "name": "str",
-        "operating_system": "str", "presentation_session_id": "id", "private_ip": "str", "public_ip": "str",
-    },
-    "presenter": {"created_timestamp": "ts", "presentation_session_id": "id", "representative_id": "int"},
-}  # fmt: skip
-
-# "...: The foreign key that links this table row to other table rows that reference this ..."
-FOREIGN_KEYS: dict[str, dict[str, str]] = {
-    "customer_client": {"support_session_id": "support_session"},
-    "representative": {"queue_id": "queue", "selected_support_session_id": "support_session"},
-    "representative_queue": {"queue_id": "queue", "representative_id": "representative"},
-    "representative_support_session": {
-        "representative_id": "representative",
-        "support_session_id": "support_session",
-    },
-    "representative_support_session_tool": {
-        "representative_id": "representative",
-        "support_session_id": "support_session",
-    },
-    "support_session": {"queue_id": "queue", "primary_team_queue_id": "queue"},
-    "support_session_attribute": {"support_session_id": "support_session"},
-    "support_session_skill": {"support_session_id": "support_session"},
-    "presenter": {"representative_id": "representative"},
+    table: {name: spec.choices or _KINDS[spec.archive_type or spec.type] for name, spec in fields.items()}
+    for table, fields in ARCHIVE.items()
 }
+
+# "...: The foreign key that links this table row to other table rows that reference this ...", but for a
+# reference the archive may write as the presentation's logging session ID (kind "id"): no row to look up
+_REFS = {t: {n: f.ref for n, f in fields.items() if f.ref and f.archive_type != STRING_OR_INTEGER}
+         for t, fields in ARCHIVE.items()}  # fmt: skip
+FOREIGN_KEYS: dict[str, dict[str, str]] = {table: refs for table, refs in _REFS.items() if refs}
 
 EVENT_TYPES = ("model_insert", "model_update", "model_delete", "truncate_model", "session_event")
 
-# "The endpoint's public IP address", "The private IP address of the representative's system", ... (ARC-JSON-015)
-IP_FIELDS = ("private_ip", "public_ip")
-IP_TABLES = ("customer_client", "representative", "attendee")
-# Strings on every customer_client and representative row in real archives (ARC-JSON-016)
-ENDPOINT_FIELDS = ("hostname", "operating_system", "private_ip", "public_ip")
-ENDPOINT_TABLES = ("customer_client", "representative")
 UNKNOWN = "Unknown"  # what real archives and reports write for an address or system they do not know
 
 # "JSON Tables and Fields for Presentation Session Events": Screen Recording of a presentation

@@ -1,8 +1,8 @@
 """Semantic checks of the real-time state API (guide: "Protocol of the Real-Time State API", "System State
 Model of the Real-Time API") and of what it must agree on with the command and reporting APIs.
 
-The model is described here once, from the guide (tables, fields, types, enumerations, foreign keys), and
-not taken from the embedded appliance: the reference appliance is itself under test.
+The model is the catalogue's (harness.catalogue.model: the guide's tables, fields, types, enumerations and
+foreign keys), not the embedded appliance's: the reference appliance is itself under test.
 
 The appliance is live: rows come and go while a check watches. Integrity is therefore judged on what lasts:
 a reference to a missing row is a violation only if it stays unresolved for GRACE_S seconds of the copy being
@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
+from harness.catalogue.model import BOOLEAN, GUID, INTEGER, REALTIME, TIMESTAMP, Field
 from harness.client.realtime import ENCODED, MAX_ID, RAW, Mirror, Problem, ServerMessage, row_id
 from harness.verdicts import CheckFailed, defect, judged, warn
 
@@ -39,121 +40,8 @@ SHOULD_LATENCY_S = 5.0  # our bound (inferred) for a change to reach the model
 MUST_LATENCY_S = 20.0  # guide: "a maximum latency of twenty seconds"
 SHOWN = 5  # problems quoted in one reason
 
-INTEGER, STRING, BOOLEAN, TIMESTAMP, GUID = "integer", "string", "boolean", "timestamp", "guid"
-
-
-@dataclass(frozen=True)
-class Field:
-    type: str
-    ref: str | None = None  # the table a foreign key points to
-    choices: tuple | None = None
-
-
-def _ref(table: str) -> Field:
-    return Field(INTEGER, ref=table)
-
-
-def _one_of(*choices: Any) -> Field:
-    return Field(INTEGER if isinstance(choices[0], int) else STRING, choices=choices)
-
-
-START_METHODS = (
-    "session_key", "rep_list", "issue_submission", "local_jump", "remote_jump", "shell_jump",
-    "local_rdp", "remote_rdp", "local_vnc", "remote_vnc", "vpro",
-)  # fmt: skip
-
 # The guide's tables and fields ("Tables in the Real-Time System State Model"), in its order.
-MODEL: dict[str, dict[str, Field]] = {
-    "customer_client": {
-        "client_type": _one_of("desktop", "mobile", "rdp", "vnc", "vpro", "shell", "web_chat"),
-        "created_timestamp": Field(TIMESTAMP),
-        "elevated": Field(BOOLEAN),
-        "hostname": Field(STRING),
-        "operating_system": Field(STRING),
-        "support_session_id": _ref("support_session"),
-    },
-    "queue": {
-        "code_name": Field(STRING),
-        "created_timestamp": Field(TIMESTAMP),
-        "name": Field(STRING),
-        "support_team_id": Field(STRING),
-        "type": _one_of("prewait", "team", "personal"),
-    },
-    "representative": {
-        "created_timestamp": Field(TIMESTAMP),
-        "private_display_name": Field(STRING),
-        "public_display_name": Field(STRING),
-        "queue_id": _ref("queue"),
-        "routing_available": Field(BOOLEAN),
-        "routing_busy": Field(BOOLEAN),
-        "routing_enabled": Field(BOOLEAN),
-        "routing_idle": Field(BOOLEAN),
-        "skill_code_names": Field(STRING),
-        "type": _one_of("normal", "invited"),
-        "user_id": Field(INTEGER),
-        "username": Field(STRING),
-    },
-    "representative_queue": {
-        "created_timestamp": Field(TIMESTAMP),
-        "queue_id": _ref("queue"),
-        "representative_id": _ref("representative"),
-        "role": _one_of("member", "lead", "manager"),
-    },
-    "representative_support_session": {
-        "created_timestamp": Field(TIMESTAMP),
-        "representative_id": _ref("representative"),
-        "support_session_id": _ref("support_session"),
-    },
-    "support_session": {
-        "created_timestamp": Field(TIMESTAMP),
-        "customer_company": Field(STRING),
-        "customer_company_code": Field(STRING),
-        "customer_description": Field(STRING),
-        "customer_name": Field(STRING),
-        "estimated_pickup_timestamp": Field(TIMESTAMP),
-        "issue_code_name": Field(STRING),
-        "issue_description": Field(STRING),
-        "lsid": Field(STRING),
-        "primary_team_queue_id": _ref("queue"),
-        "priority": _one_of(1, 2, 3),
-        "public_site_id": Field(INTEGER),
-        "public_site_name": Field(STRING),
-        "queue_entry_timestamp": Field(TIMESTAMP),
-        "queue_id": _ref("queue"),
-        "start_method": _one_of(*START_METHODS),
-    },
-    "support_session_attribute": {
-        "code_name": Field(STRING),
-        "created_timestamp": Field(TIMESTAMP),
-        "support_session_id": _ref("support_session"),
-        "value": Field(STRING),
-    },
-    "support_session_skill": {
-        "code_name": Field(STRING),
-        "created_timestamp": Field(TIMESTAMP),
-        "support_session_id": _ref("support_session"),
-    },
-    "presentation_session": {
-        "created_timestamp": Field(TIMESTAMP),
-        "lsid": Field(GUID),
-        "presentation_name": Field(STRING),
-    },
-    "attendee": {
-        "connected": Field(BOOLEAN),
-        "created_timestamp": Field(TIMESTAMP),
-        "hostname": Field(STRING),
-        "name": Field(STRING),
-        "operating_system": Field(STRING),
-        "presentation_session_id": _ref("presentation_session"),
-        "private_ip": Field(STRING),
-        "public_ip": Field(STRING),
-    },
-    "presenter": {
-        "created_timestamp": Field(TIMESTAMP),
-        "presentation_session_id": _ref("presentation_session"),
-        "representative_id": _ref("representative"),
-    },
-}
+MODEL: dict[str, dict[str, Field]] = REALTIME
 TABLES = tuple(MODEL)
 # each table's requirement, in the guide's order: RT-MODEL-011 (customer_client) .. RT-MODEL-021 (presenter)
 TABLE_REQ = {table: f"RT-MODEL-{11 + i:03d}" for i, table in enumerate(TABLES)}
