@@ -186,8 +186,13 @@ def _state(config: pytest.Config) -> RunState:
 
 
 def requirement_ids(item: pytest.Item) -> list[str]:
+    """The requirements a check names, its primary one first: a parametrized case's own (pytest.param(...,
+    marks=req(...))) before the test function's, since a case's failure breaks the rule of that case, not
+    the function's general one."""
+    callspec = getattr(item, "callspec", None)
+    marks = [m for m in getattr(callspec, "marks", ()) if m.name == "req"]
     ids: list[str] = []
-    for mark in item.iter_markers("req"):
+    for mark in [*marks, *item.iter_markers("req")]:
         ids += [i for i in mark.args if i not in ids]
     return ids
 

@@ -91,3 +91,15 @@ def test_a_body_that_is_not_xml_is_not_also_charged_to_its_label(ctx):
     page = _labelled(crafted.Response(200, b"<html><body>Oops</body></html>"), "text/html")
     fails(command_ok, page, EXPECT, "success", match="root <html>, expected <success>", req=None)
     assert CONTENT_TYPE_REQ not in ctx.charged()
+
+
+def test_another_root_is_charged_to_the_requirement_stating_the_answer():
+    """A report answered with another root breaks that report's own requirement (RPT-SSL-001), not the rule
+    of the check that asked for it (a GET/POST check, say); without one named, the check's own."""
+    other = crafted.reporting("<session_list/>")
+    fails(reporting_ok, other, EXPECT, "session_summary_list", "RPT-SSL-001", match="root <session_list>",
+          req="RPT-SSL-001")  # fmt: skip
+    fails(reporting_ok, other, EXPECT, "session_summary_list", match="root <session_list>", req=None)
+    assert rpt.answer_req("SupportSessionListing", EXPECT) == "RPT-SSL-001"
+    assert rpt.answer_req("SupportSessionListing", Expect("1.7.0")) == "L17-RPT-SSL-001"
+    assert rpt.answer_req("Archive", EXPECT) is None  # a file: no root to judge

@@ -171,6 +171,11 @@ def test_judged_on_the_way_then_stopped(rs_api):
 @pytest.mark.req("AUTH-003")
 def test_unknown_requirement_charges_the_primary(rs_api):
     fail("oops", req="NOPE-1")
+
+@pytest.mark.req("CMD-GSK-001")
+@pytest.mark.parametrize("case", [pytest.param("ttl", marks=pytest.mark.req("CMD-GSK-002"))])
+def test_a_case_charges_its_own_requirement(rs_api, case):
+    assert False, "the case's rule is broken"
 """
 
 
@@ -182,12 +187,14 @@ def test_a_defect_is_charged_to_the_requirement_it_breaks(pytester, target_file)
     got = {i: req[i]["verdict"] for i in (
         "AUTH-002", "AUTH-004", "AUTH-006", "AUTH-007", "AUTH-011", "AUTH-012", "AUTH-010",
         "CMD-GAI-001", "CMD-GAI-002", "CMD-GAI-004", "XML-SCHEMA-001", "AUTH-003", "XML-SCHEMA-002",
+        "CMD-GSK-002", "CMD-GSK-001",
     )}  # fmt: skip
     assert got == {
         "AUTH-002": "NOT_TESTED", "AUTH-004": "FAIL", "AUTH-006": "WARN",
         "AUTH-007": "WARN", "AUTH-011": "PASS", "AUTH-012": "FAIL", "AUTH-010": "NOT_TESTED",
         "CMD-GAI-001": "FAIL", "CMD-GAI-002": "NOT_TESTED", "CMD-GAI-004": "NOT_TESTED",
         "XML-SCHEMA-001": "FAIL", "AUTH-003": "FAIL", "XML-SCHEMA-002": "PASS",
+        "CMD-GSK-002": "FAIL", "CMD-GSK-001": "NOT_TESTED",  # a case's own requirement is its primary
     }  # fmt: skip
     assert req["AUTH-002"]["reason"] == "not reached: stopped at AUTH-004"
     assert req["AUTH-004"]["reason"] == "expires_in is 7200"
@@ -200,13 +207,14 @@ def test_a_defect_is_charged_to_the_requirement_it_breaks(pytester, target_file)
         "test_schema_defects_go_to_the_xml_requirement": "FAIL",
         "test_unknown_requirement_charges_the_primary": "FAIL",
         "test_judged_on_the_way_then_stopped": "WARN",  # CMD-GAI-006 is a SHOULD
+        "test_a_case_charges_its_own_requirement[ttl]": "FAIL",
     }  # fmt: skip
     assert checks["test_goes_on"]["reason"] == "AUTH-012: expires_in is 7200"
     assert checks["test_goes_on"]["charges"] == [
         {"requirement": "AUTH-007", "verdict": "WARN", "reason": "a known variant"},
         {"requirement": "AUTH-012", "verdict": "FAIL", "reason": "expires_in is 7200"},
     ]
-    result.assert_outcomes(failed=5)  # the WARN is counted as "warn"
+    result.assert_outcomes(failed=6)  # the WARN is counted as "warn"
 
 
 def test_checks_run_in_their_own_context():

@@ -41,6 +41,7 @@ class Report:
     params: tuple[str, ...] = ()  # the 21.3 guide's parameters for it (besides generate_report)
     media_type: str | None = None  # of the file, when root is None
     deprecated_by: str | None = None  # the report that replaces it (still served)
+    answer_req: str | None = None  # the 21.3 requirement stating its answer: another root breaks it
 
 
 def _recording(name: str, permission: str, since: str, params=("lsid",), **kw) -> Report:
@@ -48,26 +49,30 @@ def _recording(name: str, permission: str, since: str, params=("lsid",), **kw) -
 
 
 REPORTS: tuple[Report, ...] = (
-    Report("SupportSession", SUPPORT, "session_list", OLDEST, (*WINDOW, *SESSIONS, "limit")),
-    Report("SupportSessionListing", SUPPORT, "session_summary_list", OLDEST, WINDOW),
-    Report("SupportSessionSummary", SUPPORT, "summary_list", OLDEST, (*WINDOW, "report_type")),
+    Report("SupportSession", SUPPORT, "session_list", OLDEST, (*WINDOW, *SESSIONS, "limit"),
+           answer_req="RPT-SS-001"),
+    Report("SupportSessionListing", SUPPORT, "session_summary_list", OLDEST, WINDOW, answer_req="RPT-SSL-001"),
+    Report("SupportSessionSummary", SUPPORT, "summary_list", OLDEST, (*WINDOW, "report_type"),
+           answer_req="RPT-SSS-001"),
     # 12.1: the window sets only (no lsid or lsids); site_id's default is the default public site there
     Report("SupportCustExitSurvey", SUPPORT, "exit_survey_list", OLDEST,
-           (*WINDOW, "report_type", "id", "site_id", *SESSIONS)),
+           (*WINDOW, "report_type", "id", "site_id", *SESSIONS), answer_req="RPT-SVY-001"),
     Report("SupportRepExitSurvey", SUPPORT, "exit_survey_list", OLDEST,
-           (*WINDOW, "report_type", "id", "site_id", *SESSIONS)),
-    Report("SupportTeam", SUPPORT, "team_activity_list", OLDEST, (*WINDOW, "team_id")),
+           (*WINDOW, "report_type", "id", "site_id", *SESSIONS), answer_req="RPT-SVY-001"),
+    Report("SupportTeam", SUPPORT, "team_activity_list", OLDEST, (*WINDOW, "team_id"), answer_req="RPT-ST-001"),
     _recording("SupportSessionRecording", SUPPORT, OLDEST),
     # Not in the 12.1 guide, and the 21.3 change log (back to 1.11.0) does not list it: newer than 1.7.0,
     # by no guide's word exactly when; 1.8.0 is the first version after the 12.1 guide's.
     _recording("ShowMyScreenRecording", SUPPORT, "1.8.0", ("lsid", "instance")),
     _recording("CommandShellRecording", SUPPORT, OLDEST, ("lsid", "instance")),
-    Report("PresentationSession", PRESENTATION, "session_list", "1.15.0", (*WINDOW, *SESSIONS, "limit")),
-    Report("PresentationSessionListing", PRESENTATION, "presentation_summary_list", "1.15.0", WINDOW),
+    Report("PresentationSession", PRESENTATION, "session_list", "1.15.0", (*WINDOW, *SESSIONS, "limit"),
+           answer_req="RPT-PS-001"),
+    Report("PresentationSessionListing", PRESENTATION, "presentation_summary_list", "1.15.0", WINDOW,
+           answer_req="RPT-PSL-001"),
     _recording("PresentationSessionRecording", PRESENTATION, "1.15.0"),
     # "As of 16.1, PresentationRecording has been deprecated ... still available for backward compatibility."
     _recording("PresentationRecording", PRESENTATION, OLDEST, deprecated_by="PresentationSessionRecording"),
-    Report("LicenseUsage", LICENSE, "license_usage", "1.11.0", (*START_WINDOW, "group_by")),
+    Report("LicenseUsage", LICENSE, "license_usage", "1.11.0", (*START_WINDOW, "group_by"), answer_req="RPT-LU-001"),
     # Both need "Enable State Archive API" (Management > API Configuration) as well as the permission.
     Report("ArchiveListing", ARCHIVE, "archives", "1.13.0", ("date",)),
     Report("Archive", ARCHIVE, None, "1.13.0", ("type", "date", "index"), media_type=ARCHIVE_MEDIA_TYPE),

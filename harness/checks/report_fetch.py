@@ -27,13 +27,14 @@ def collect(client, expect, name: str, params: dict, convert) -> list:
     """A report streamed to a spool, validated there, then read child by child through `convert`."""
     response, spool = client.report_stream(name, params)
     with spool:
-        rpt.stream_ok(response, spool, expect, rpt.REPORT_ROOTS[name])
+        rpt.stream_ok(response, spool, expect, rpt.REPORT_ROOTS[name], rpt.answer_req(name, expect))
         return [convert(el) for el in rpt.children(spool)]
 
 
 def small(client, expect, name: str, params: dict, **options) -> etree._Element:
     """A report small enough to hold (listings, summaries, team, license): its root, validated."""
-    return reporting_ok(client.report(name, params, **options), expect, rpt.REPORT_ROOTS[name])
+    response = client.report(name, params, **options)
+    return reporting_ok(response, expect, rpt.REPORT_ROOTS[name], rpt.answer_req(name, expect))
 
 
 def with_problems(el):

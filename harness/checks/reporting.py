@@ -54,6 +54,16 @@ REPORT_ROOTS: dict[str, str | None] = {r.name: r.root for r in catalogue.REPORTS
 SUCCESS_ROOTS = tuple(sorted({r for r in REPORT_ROOTS.values() if r}))
 
 
+def answer_req(name: str, expect: Expect) -> str | None:
+    """The requirement stating report `name`'s answer in the family judged (an answer with another root
+    breaks it, not the calling check's rule): the 21.3 one, or the 12.1 requirement restating it."""
+    from harness.catalogue.requirements import FAMILY_GUIDES, counterparts
+
+    req = catalogue.BY_NAME[name].answer_req if name in catalogue.BY_NAME else None
+    guide = FAMILY_GUIDES.get(expect.family, "21.3")
+    return req if req is None or guide == "21.3" else counterparts(guide).get(req)
+
+
 def _shown(items: Iterable, limit: int = 5) -> str:
     items = sorted(str(i) for i in items)
     more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
@@ -63,9 +73,11 @@ def _shown(items: Iterable, limit: int = 5) -> str:
 # --- answers ------------------------------------------------------------------------------------------
 
 
-def stream_ok(response, spool: BinaryIO, expect: Expect, roots: str | tuple[str, ...]) -> None:
-    """A streamed report: valid against the reference schema (flat memory), one of `roots`, not <error>,
-    HTTP 200. The spool is rewound for `children`."""
+def stream_ok(
+    response, spool: BinaryIO, expect: Expect, roots: str | tuple[str, ...], root_req: str | None = None
+) -> None:
+    """A streamed report: valid against the reference schema (flat memory), one of `roots` (another root is
+    `root_req`'s defect), not <error>, HTTP 200. The spool is rewound for `children`."""
     roots = (roots,) if isinstance(roots, str) else tuple(roots)
     spool.seek(0)
     result = validate(spool, kind="reporting", api_version=expect.family)
@@ -80,7 +92,7 @@ def stream_ok(response, spool: BinaryIO, expect: Expect, roots: str | tuple[str,
         spool.seek(0)
         raise CheckFailed(f"HTTP {response.status_code} <error> where a report was expected: {text}")
     if result.root not in roots:
-        raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>")
+        raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>", root_req)
     judge_validity(result, expect, "reporting")
     content_type_xml(response.headers)
     if response.status_code != 200:

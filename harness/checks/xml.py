@@ -77,9 +77,11 @@ def content_type_xml(headers) -> None:
         defect(f"Content-Type is {shown!r}: an XML answer labelled as no XML media type", CONTENT_TYPE_REQ)
 
 
-def xml_response(response, expect: Expect, kind: str, roots: str | tuple[str, ...]) -> etree._Element:
+def xml_response(
+    response, expect: Expect, kind: str, roots: str | tuple[str, ...], root_req: str | None = None
+) -> etree._Element:
     """xml_answer() of a response's body, and its Content-Type judged."""
-    root = xml_answer(response.content, expect, kind, roots)
+    root = xml_answer(response.content, expect, kind, roots, root_req)
     content_type_xml(response.headers)
     return root
 
@@ -89,10 +91,12 @@ def xml_answer(
     expect: Expect,
     kind: str,
     roots: str | tuple[str, ...],
+    root_req: str | None = None,
 ) -> etree._Element:
     """Check an answer body; return its root element (namespaces stripped).
 
-    FAIL: not XML, hostile, invalid against the schema, an unexpected root, no or an unknown namespace.
+    FAIL: not XML, hostile, invalid against the schema, an unexpected root (charged to `root_req`, the
+    requirement stating the answer, where the caller names one), no or an unknown namespace.
     WARN: a namespace of the known family other than the one the API version documents.
     """
     roots = (roots,) if isinstance(roots, str) else roots
@@ -102,7 +106,7 @@ def xml_answer(
     remote_support(result)
     if result.root not in roots:
         shown = one_line(body[:300].decode("utf-8", "replace"), 300)
-        raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>: {shown}")
+        raise CheckFailed(f"root <{result.root}>, expected <{'> or <'.join(roots)}>: {shown}", root_req)
     judge_validity(result, expect, kind)
     return parse(body)
 
@@ -155,8 +159,10 @@ def command_error(response, expect: Expect, contains: str | None = None) -> str:
     return _error(response, expect, "command", contains)
 
 
-def reporting_ok(response, expect: Expect, roots: str | tuple[str, ...]) -> etree._Element:
-    root = xml_response(response, expect, "reporting", (*_tuple(roots), "error"))
+def reporting_ok(
+    response, expect: Expect, roots: str | tuple[str, ...], root_req: str | None = None
+) -> etree._Element:
+    root = xml_response(response, expect, "reporting", (*_tuple(roots), "error"), root_req)
     if root.tag == "error":
         raise CheckFailed(f"HTTP {response.status_code} <error>{one_line(error_text(root), 200)}</error>")
     if response.status_code != 200:
