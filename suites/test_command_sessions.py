@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
+from harness.catalogue import limits
 from harness.catalogue.commands import COMMAND_ACTIONS
 from harness.checks.command import as_defect, charged_to
 from harness.checks.sessions import (
@@ -60,7 +61,7 @@ BBCODE = (  # every form the guide's "Text Formatting" table shows
     "[ul][li]list element 1[/li][li]list element 2[/li][/ul] [url]https://www.beyondtrust.com/[/url]"
 )
 KEY_TTL = "600"  # keys made only to start a session at once need not outlive the run
-MAX_FIELD = 1024  # "This has a maximum length of 1024 characters."
+MAX_FIELD = limits.CUSTOM_FIELD_MAX  # "This has a maximum length of 1024 characters."
 SHORT_LIVED: dict[str, tuple[str, float]] = {}  # the ttl=1 key, made early and used by the last check
 
 MESSAGES = {

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.appliance.clock import SystemClock
+from harness.catalogue import limits
 from harness.catalogue.model import (
     BOOLEAN,
     CASCADE,
@@ -47,7 +48,7 @@ from harness.catalogue.model import TABLES as CATALOGUE
 
 log = logging.getLogger("harness.appliance.state")
 
-MAX_ID = 18446744073709551615  # "64-bit unsigned integers are used to generate the id value"
+MAX_ID = limits.MAX_ID  # "64-bit unsigned integers are used to generate the id value"
 
 KINDS = ("insert", "update", "delete", "truncate")
 

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
+from harness.catalogue import limits
 from harness.catalogue.model import BOOLEAN, GUID, INTEGER, REALTIME, TIMESTAMP, Field
 from harness.client.realtime import ENCODED, MAX_ID, RAW, Mirror, Problem, ServerMessage, row_id
 from harness.verdicts import CheckFailed, defect, judged, warn
@@ -37,7 +38,7 @@ from harness.verdicts import CheckFailed, defect, judged, warn
 CLOCK_SKEW_S = 300.0  # how far the appliance's clock may be from ours
 GRACE_S = 1.0  # how long a dangling reference may last before it is a violation
 SHOULD_LATENCY_S = 5.0  # our bound (inferred) for a change to reach the model
-MUST_LATENCY_S = 20.0  # guide: "a maximum latency of twenty seconds"
+MUST_LATENCY_S = limits.MAX_LATENCY_S  # guide: "a maximum latency of twenty seconds"
 SHOWN = 5  # problems quoted in one reason
 
 # The guide's tables and fields ("Tables in the Real-Time System State Model"), in its order.
