@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from harness.appliance.faults import Header, JsonMember, Replace, Status, Where, fault
+from harness.catalogue import limits
 
 PROFILES = (
     fault(
         "expires-in-string",
         'The token answer\'s expires_in as the JSON string "3600".',
         {"AUTH-004": "FAIL"},
-        JsonMember(Where("/oauth2/token"), "expires_in", "3600"),
+        JsonMember(Where("/oauth2/token"), "expires_in", str(limits.TOKEN_LIFETIME_S)),
     ),
     fault(
         "token-cap-31",
         "An API account keeps 31 valid tokens, one more than the guide's 30.",
         {"AUTH-015": "FAIL"},
-        settings={"tokens.max_valid": 31},
+        settings={"tokens.max_valid": limits.MAX_VALID_TOKENS + 1},
     ),
     fault(
         "token-type-mac",
@@ -27,7 +28,7 @@ PROFILES = (
         "expires-in-7200",
         "The token answer's expires_in is 7200 (two hours), not the guide's 3600.",
         {"AUTH-004": "FAIL"},
-        JsonMember(Where("/oauth2/token"), "expires_in", 7200),
+        JsonMember(Where("/oauth2/token"), "expires_in", 2 * limits.TOKEN_LIFETIME_S),
     ),
     fault(
         "token-type-missing",
@@ -53,4 +54,40 @@ PROFILES = (
         {"AUTH-006": "WARN"},
         Header(Where("/oauth2/token"), "content-type", "text/html; charset=utf-8"),
     ),
+    fault(
+        "token-cap-1",
+        "An API account keeps one valid token: each new token invalidates the one before.",
+        {"AUTH-014": "FAIL", "AUTH-015": "FAIL"},
+        settings={"tokens.max_valid": 1},
+    ),
+    fault(
+        "access-denied-as-invalid-token",
+        'The command API refuses a request without a valid token with error "invalid_token", not "access_denied".',
+        {"AUTH-011": "FAIL", "AUTH-012": "FAIL"},
+        JsonMember(Where("/api/command", has=b'"access_denied"'), "error", "invalid_token"),
+    ),
 )
+
+# MUST requirements of this area no fault breaks, each with why (tests/test_faults.py holds the list whole)
+PREFLIGHT = (
+    "certify's preflight asks for a token with grant_type in the body and calls GET get_api_info with it, so "
+    "a fault there makes the whole run NOT_TESTED (token-answer-http-400 and api-info-get-denies-bearer did)"
+)
+UNBROKEN: dict[str, str] = {
+    "AUTH-001": "a fault on the body-grant token request breaks every run before its checks: " + PREFLIGHT,
+    "AUTH-021": "a fault on the Test Scenario's token or get_api_info breaks every run before its checks: "
+    + PREFLIGHT,
+    "AUTH-010": "detection gap: listing-denies-bearer (SupportSessionListing answering a valid bearer the "
+    "access_denied JSON, HTTP 401) gave AUTH-010 PASS and XML-SCHEMA-002 FAIL; the command API forms hit the "
+    "preflight's get_api_info",
+    "AUTH-016": "the harness does not test it: a token cannot be watched expire without waiting an hour; "
+    "AUTH-004 checks that expires_in is 3600",
+    "AUTH-017": "the harness does not test it: a client secret is regenerated only on the /login API "
+    "Configuration page, which no API reaches",
+    "AUTH-018": "the harness does not test it: the /login administrative interface is not an API; nothing "
+    "the harness can call modifies a secret",
+    "AUTH-019": "the harness does not test it: accounts are created in /login; each API's permission rule is "
+    "a requirement of its own section (broken there)",
+    "AUTH-020": "a rule of the client, not of the appliance's answers: the harness sends Connection: close "
+    "on every request",
+}

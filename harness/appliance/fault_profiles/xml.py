@@ -87,4 +87,33 @@ PROFILES = (
         ),
         select="test_support_session_listing_window",
     ),
+    fault(
+        "command-xsd-truncated",
+        "/api/command.xsd is served without its closing </xs:schema>.",
+        {"XML-XSD-001": "FAIL"},
+        Replace(Where("/api/command.xsd"), b"</xs:schema>", b""),
+    ),
+    fault(
+        "reporting-xsd-truncated",
+        "/api/reporting.xsd is served without its closing </xs:schema>.",
+        {"XML-XSD-002": "FAIL"},
+        Replace(Where("/api/reporting.xsd"), b"</xs:schema>", b""),
+    ),
+    fault(
+        "command-xsd-api-info-renamed",
+        "/api/command.xsd names the get_api_info root element api_info, not api_information.",
+        {"XML-XSD-004": "FAIL"},
+        Replace(Where("/api/command.xsd"), b'name="api_information"', b'name="api_info"'),
+    ),
+    fault(
+        "reporting-xsd-without-presentations",
+        "/api/reporting.xsd names the PresentationSessionListing root presentation_list.",
+        {"XML-XSD-005": "FAIL"},
+        Replace(
+            Where("/api/reporting.xsd"), b'name="presentation_summary_list"', b'name="presentation_list"'
+        ),
+    ),
 )
+
+# MUST requirements of this area no fault breaks, each with why (tests/test_faults.py holds the list whole)
+UNBROKEN: dict[str, str] = {}
